@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import { tagOfRef, type GitContext } from '../core/git.ts';
+import type { RunContext } from '../core/config.ts';
+
+/** What the GitHub runner tells the action about this run, read from its environment and event file. */
+export function runnerContext(env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext } {
+  const event = readEvent(env.GITHUB_EVENT_PATH);
+  const ref = env.GITHUB_REF || undefined;
+  const repositoryUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}` : undefined;
+  return {
+    run: {
+      workspace: env.GITHUB_WORKSPACE || process.cwd(),
+      eventName: env.GITHUB_EVENT_NAME || undefined,
+      environmentRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    },
+    git: {
+      sha: env.GITHUB_SHA || undefined,
+      ref,
+      tag: tagOfRef(ref),
+      before: typeof event.before === 'string' ? event.before : undefined,
+      after: typeof event.after === 'string' ? event.after : undefined,
+      repositoryUrl,
+      eventName: env.GITHUB_EVENT_NAME || undefined,
+    },
+  };
+}
+
+function readEvent(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { parseModelConfig } from '../core/config.ts';
+import { sortFindings } from '../core/findings.ts';
+import type { GitContext } from '../core/git.ts';
+import type { InputGetter } from '../core/inputs.ts';
+import type { Logger } from '../core/logger.ts';
+import { runModel } from '../core/run.ts';
+import { findingLocation, renderSummary } from '../core/summary.ts';
+import { VERSION } from '../version.ts';
+
+const USAGE = `Usage: quetzal-deploy <validate|plan|deploy> [model-folder] [--input-name value ...]
+
+Every input of the GitHub Action is an option: --env-file, --definition, --bucket, --lambda-function,
+--ecr-repository, --state-machine, --aws-region, --definition-substitutions, --fail-on-warnings, ...
+or an environment variable QUETZAL_<INPUT_NAME> (e.g. QUETZAL_AWS_REGION). Credentials come from the usual AWS
+chain (AWS_PROFILE, environment, SSO). --summary prints the Markdown job summary at the end.
+
+validate   check .env, step-functions.json, Dockerfile and ignore file; no AWS call. Exit 1 on errors.
+plan       say what a deploy would change, writing nothing.
+deploy     build and push the image, update the Lambda and the state machine, sync scenarios.`;
+
+interface Output {
+  write(text: string): unknown;
+}
+
+/** The CLI's door onto the core: the same engine as the Action, with terminal output. Returns the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Output, stderr: Output): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  if (values.version) {
+    stdout.write(`quetzal-deploy ${VERSION}\n`);
+    return 0;
+  }
+  const [mode, modelFolder] = positionals;
+  if (values.help || !mode || !['validate', 'plan', 'deploy'].includes(mode)) {
+    (values.help ? stdout : stderr).write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+
+  const get: InputGetter = (name) => {
+    if (name === 'mode') return mode;
+    if (name === 'model-folder' && modelFolder !== undefined) return modelFolder;
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    if (flag === true) return 'true';
+    return env[`QUETZAL_${name.toUpperCase().replace(/-/g, '_')}`] ?? '';
+  };
+  const workspace = process.cwd();
+  const logger = terminalLogger(stdout, stderr, Boolean(values.verbose));
+
+  try {
+    const config = parseModelConfig(get, {
+      workspace,
+      environmentRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    });
+    const result = await runModel(config, { logger, get, git: mode === 'validate' ? {} : localGit(config.modelFolder) });
+    for (const finding of sortFindings(result.validation.findings)) {
+      stdout.write(`${findingLocation(finding, workspace)}: ${finding.severity}: ${finding.message} [${finding.rule}]\n`);
+    }
+    for (const step of result.steps) {
+      stdout.write(`${step.step}: ${step.status}\n`);
+      for (const [label, value] of step.details) stdout.write(`  ${label}: ${value}\n`);
+    }
+    if (values.summary) stdout.write(`\n${renderSummary(result, workspace, VERSION)}\n`);
+    if (result.failure) {
+      stderr.write(`${result.failure.message}${result.failure.hint ? ` ${result.failure.hint}` : ''}\n`);
+      return 1;
+    }
+    const { errors, warnings, notices } = result.outputs;
+    stdout.write(`${path.relative(workspace, config.modelFolder) || '.'}: ${mode} passed (${errors} errors, ${warnings} warnings, ${notices} notices)\n`);
+    return 0;
+  } catch (error) {
+    stderr.write(`quetzal-deploy: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+function terminalLogger(stdout: Output, stderr: Output, verbose: boolean): Logger {
+  const secrets: string[] = [];
+  const mask = (text: string) => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
+  return {
+    info: (message) => stdout.write(`${mask(message)}\n`),
+    warning: (message) => stderr.write(`warning: ${mask(message)}\n`),
+    debug: (message) => {
+      if (verbose) stderr.write(`debug: ${mask(message)}\n`);
+    },
+    secret: (value) => {
+      if (value) secrets.push(value);
+    },
+    group: async (title, task) => {
+      stdout.write(`== ${title}\n`);
+      return task();
+    },
+  };
+}
+
+/** On a laptop the commit comes from git itself. */
+function localGit(folder: string): GitContext {
+  const git = (...args: string[]): string | undefined => {
+    try {
+      return execFileSync('git', args, { cwd: folder, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const sha = git('rev-parse', 'HEAD');
+  const tag = sha ? git('describe', '--tags', '--exact-match', sha) : undefined;
+  return { sha, tag, ref: tag ? `refs/tags/${tag}` : git('symbolic-ref', '-q', 'HEAD') };
+}

@@ -1,0 +1,20 @@
+/** What the run knows of the commit being deployed. The Action fills it from the runner; the CLI from git. */
+export interface GitContext {
+  /** The commit being deployed (40 hex), when known. */
+  sha?: string;
+  /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
+  ref?: string;
+  /** The git tag when `ref` is a tag ref. */
+  tag?: string;
+  /** Push event: the commit before the push (all zeros for a new branch). */
+  before?: string;
+  /** Push event: the commit after the push. */
+  after?: string;
+  /** e.g. https://github.com/org/model — for the image's OCI source label and links. */
+  repositoryUrl?: string;
+  eventName?: string;
+}
+
+export function tagOfRef(ref: string | undefined): string | undefined {
+  return ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
+}

@@ -1,0 +1,83 @@
+import type { ModelConfig, Mode } from './config.ts';
+import type { Finding } from './findings.ts';
+import { countBySeverity } from './findings.ts';
+import type { GitContext } from './git.ts';
+import type { InputGetter } from './inputs.ts';
+import type { Logger } from './logger.ts';
+import type { StepReport } from '../deploy/step.ts';
+import { validateModel, type ValidationResult } from '../validate/index.ts';
+
+export interface RunDependencies {
+  logger: Logger;
+  /** The same input getter the config was parsed with: deploy and sync parse their own options from it. */
+  get: InputGetter;
+  git: GitContext;
+}
+
+export interface RunResult {
+  mode: Mode;
+  validation: ValidationResult;
+  /** One report per deploy step, in order (plan and deploy modes). */
+  steps: StepReport[];
+  /** Action outputs, by name. */
+  outputs: Record<string, string>;
+  /** Why the run failed, when it did: findings over the threshold, or a deploy error. */
+  failure?: { message: string; hint?: string };
+  seconds: number;
+}
+
+/** config → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
+export async function runModel(config: ModelConfig, dependencies: RunDependencies): Promise<RunResult> {
+  const started = performance.now();
+  const validation = validateModel(config);
+  const result: RunResult = {
+    mode: config.mode,
+    validation,
+    steps: [],
+    outputs: validationOutputs(validation),
+    seconds: 0,
+  };
+  result.failure = validationFailure(validation.findings, config.failOnWarnings);
+
+  if (result.failure === undefined && config.mode !== 'validate') {
+    // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.
+    const { runDeploy } = await import('./deploy-run.ts');
+    const deployment = await runDeploy(config, validation, dependencies);
+    result.steps = deployment.steps;
+    Object.assign(result.outputs, deployment.outputs);
+    result.failure = deployment.failure;
+  } else if (result.failure !== undefined && config.mode !== 'validate') {
+    result.failure.message += ' Nothing was written to AWS.';
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+function validationFailure(findings: readonly Finding[], failOnWarnings: boolean): RunResult['failure'] {
+  const counts = countBySeverity(findings);
+  if (counts.error > 0) {
+    return { message: `Validation found ${plural(counts.error, 'error')}${counts.warning ? ` and ${plural(counts.warning, 'warning')}` : ''}.` };
+  }
+  if (failOnWarnings && counts.warning > 0) {
+    return { message: `Validation found ${plural(counts.warning, 'warning')} and \`fail-on-warnings\` is true.` };
+  }
+  return undefined;
+}
+
+function validationOutputs(validation: ValidationResult): Record<string, string> {
+  const counts = countBySeverity(validation.findings);
+  const outputs: Record<string, string> = {
+    errors: String(counts.error),
+    warnings: String(counts.warning),
+    notices: String(counts.notice),
+  };
+  if (validation.names.ecrRepository) outputs['ecr-repository'] = validation.names.ecrRepository.value;
+  if (validation.names.lambdaFunction) outputs['lambda-function'] = validation.names.lambdaFunction.value;
+  if (validation.names.bucket) outputs['bucket'] = validation.names.bucket.value;
+  if (validation.names.stateMachine) outputs['state-machine'] = validation.names.stateMachine.value;
+  return outputs;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import type { ModelConfig } from '../core/config.ts';
+import type { Finding } from '../core/findings.ts';
+import { parseEnvFile } from '../core/env-file.ts';
+import { resolveNames, type ResourceNames } from '../core/names.ts';
+import { checkModelFolder } from './model-folder.ts';
+import { BUILTIN_SUBSTITUTIONS, validateDefinition } from './definition/index.ts';
+
+export interface ValidationResult {
+  findings: Finding[];
+  /** The names that resolved (a name with an error is still listed, for the summary). */
+  names: Partial<ResourceNames>;
+  /** The definition's text as read from disk, when it could be read. */
+  definitionText?: string;
+}
+
+/** Everything that can be checked without AWS: `.env` names, the definition, and the model folder. */
+export function validateModel(config: ModelConfig): ValidationResult {
+  const findings: Finding[] = [];
+
+  if (!isDirectory(config.modelFolder)) {
+    return {
+      names: {},
+      findings: [
+        {
+          severity: 'error',
+          rule: 'model/folder-missing',
+          file: '',
+          message: `The model folder ${config.modelFolder} does not exist: set input \`model-folder\` to the folder holding .env and step-functions.json.`,
+        },
+      ],
+    };
+  }
+
+  const envText = readText(config.envFile);
+  const allNamesGiven = Object.keys(config.nameOverrides).length >= 3;
+  if (envText === undefined && !allNamesGiven) {
+    findings.push({
+      severity: 'error',
+      rule: 'names/env-missing',
+      file: config.envFile,
+      message: 'No .env file: add one with AWS_ECR_REPO_NAME=<the model name>, or give the names as inputs (ecr-repository, lambda-function, bucket).',
+    });
+  }
+  const resolution = resolveNames(config.envFile, envText === undefined ? null : parseEnvFile(envText), config.nameOverrides);
+  if (envText !== undefined || allNamesGiven) findings.push(...resolution.findings);
+
+  const definitionText = readText(config.definitionFile);
+  if (definitionText === undefined) {
+    findings.push({
+      severity: 'error',
+      rule: 'definition/missing',
+      file: config.definitionFile,
+      message: 'No step-functions.json: copy the template into the model folder, or point input `definition` at the state machine definition.',
+    });
+  } else {
+    findings.push(
+      ...validateDefinition(definitionText, {
+        file: config.definitionFile,
+        modelFolder: config.modelFolder,
+        lambdaFunctionName: resolution.names.lambdaFunction?.value,
+        substitutions: new Set([...BUILTIN_SUBSTITUTIONS, ...Object.keys(config.substitutions)]),
+      }),
+    );
+  }
+
+  findings.push(...checkModelFolder(config.modelFolder, config.modelName));
+  return { findings, names: resolution.names, definitionText };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw error;
+  }
+}
+
+function isDirectory(folder: string): boolean {
+  return fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
