@@ -1,0 +1,114 @@
+/**
+ * `mode: validate` as a pull request runs it: the bundled action, no AWS credentials, annotations on exact lines.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI, ROOT, copyModel, runAction, spawnNode } from '../helpers/action.ts';
+
+const FIXTURES = path.join(ROOT, '__tests__', 'fixtures', 'models');
+const NO_AWS = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  // Any AWS call would fail fast here: validate mode must make none.
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+};
+
+describe('validate mode, the pull-request check', () => {
+  it('passes a valid model with no AWS credentials, and says where each name came from', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.deepEqual(run.annotations.filter((annotation) => annotation.level === 'error'), []);
+    assert.equal(run.outputs.errors, '0');
+    assert.equal(run.outputs.bucket, 'quetzal-paris');
+    assert.equal(run.outputs['state-machine'], 'quetzal-paris');
+    assert.match(run.summary, /## Quetzal deploy — validate/);
+    assert.match(run.summary, /\| S3 bucket \| `quetzal-paris` \| \.env line 1 \(AWS_ECR_REPO_NAME\), which names every resource \|/);
+  });
+
+  it('puts one error on each line of the unedited template that needs editing', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'template'), 'paris');
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /::error::Validation found \d+ errors/);
+
+    const template = fs.readFileSync(path.join(FIXTURES, 'template', 'step-functions.json'), 'utf8').split('\n');
+    const toEditLines = template.flatMap((line, index) => (line.includes('# TO EDIT') ? [index + 1] : []));
+    const definitionErrors = run.annotations.filter((a) => a.level === 'error' && a.file === 'paris/step-functions.json');
+    for (const line of toEditLines) {
+      assert.ok(definitionErrors.some((annotation) => annotation.line === line && annotation.col !== undefined), `no error on line ${line}`);
+    }
+    const envErrors = run.annotations.filter((a) => a.level === 'error' && a.file === 'paris/.env');
+    assert.deepEqual(envErrors.map((annotation) => [annotation.line, annotation.col]), [[1, 19], [2, 26], [3, 17]]);
+    assert.match(envErrors[0].message, /<model_name>/);
+    const ignoreErrors = run.annotations.filter((a) => a.level === 'error' && a.file === 'paris/Dockerfile.dockerignore');
+    assert.deepEqual([...new Set(ignoreErrors.map((annotation) => annotation.line))], [10, 11]);
+  });
+
+  it('errors on the exact line of a notebook that does not exist', async () => {
+    const { workspace, model } = copyModel(path.join(FIXTURES, 'paris'));
+    fs.rmSync(path.join(model, 'notebooks', 'transport', 'A20_STEP_2.ipynb'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    const line = fs.readFileSync(path.join(model, 'step-functions.json'), 'utf8').split('\n').findIndex((text) => text.includes('A20_STEP_2')) + 1;
+    const errors = run.annotations.filter((annotation) => annotation.level === 'error' && annotation.file === 'paris/step-functions.json');
+    assert.equal(errors.length, 1, JSON.stringify(run.annotations));
+    assert.equal(errors[0].line, line);
+    assert.match(errors[0].message, /A20_STEP_2\.ipynb/);
+  });
+
+  it('fails on warnings only when fail-on-warnings is true', async () => {
+    const { workspace, model } = copyModel(path.join(FIXTURES, 'paris'));
+    fs.rmSync(path.join(model, 'scenarios', 'base'), { recursive: true });
+    const lenient = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(lenient.exitCode, 0);
+    assert.ok(lenient.annotations.some((annotation) => annotation.level === 'warning' && /base/.test(annotation.message)));
+    const strict = await runAction({
+      workspace,
+      eventName: 'pull_request',
+      inputs: { 'model-folder': 'paris', 'fail-on-warnings': 'true' },
+      env: NO_AWS,
+    });
+    assert.equal(strict.exitCode, 1);
+    assert.match(strict.stdout, /fail-on-warnings/);
+  });
+
+  it('reports a broken definition and writes nothing when asked to deploy', async () => {
+    const { workspace, model } = copyModel(path.join(FIXTURES, 'paris'));
+    fs.writeFileSync(path.join(model, 'step-functions.json'), '{ "StartAt": "A", "States": { "A": { "Type": "Pass", "End": true } }');
+    const run = await runAction({ workspace, eventName: 'push', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    assert.ok(run.annotations.some((annotation) => annotation.level === 'error' && annotation.file === 'paris/step-functions.json'));
+    assert.match(run.stdout, /Nothing was written to AWS/);
+  });
+
+  it('names the input when an input is wrong', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await runAction({ workspace, inputs: { 'model-folder': 'paris', mode: 'ship-it' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /::error::Input `mode` is "ship-it"; use one of: auto, validate, plan, deploy/);
+  });
+});
+
+describe('the CLI, the same engine on a laptop', () => {
+  it('prints file:line:col: severity: message and exits 1 on errors', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'template'), 'paris');
+    const env = { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } as Record<string, string>;
+    const run = await spawnNode([CLI, 'validate', 'paris'], env, workspace);
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /^paris\/\.env:1:19: error: .*<model_name>/m);
+    assert.match(run.stdout, /^paris\/step-functions\.json:\d+:\d+: error: /m);
+  });
+
+  it('exits 0 on a valid model', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await spawnNode([CLI, 'validate', 'paris'], process.env as Record<string, string>, workspace);
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /paris: validate passed \(0 errors/);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Validate mode's cost on every pull request: the whole process `node dist/index.js` (mode validate) against the
+ * asl-validator CLI on the same definition, for a small model and a 1,000-step definition. Runs alternate; the
+ * medians and their ratio are printed. Goal: ratio <= 0.5 on both.
+ *
+ *   npm run bench:validate [-- --runs 21]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const runs = Number(values.runs);
+const aslValidator = path.join(root, 'node_modules', 'asl-validator', 'dist', 'bin', 'asl-validator.js');
+const action = path.join(root, 'dist', 'index.js');
+
+function lambdaStep(name: string, notebook: string, next: string | undefined): Record<string, unknown> {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    OutputPath: '$.Payload',
+    Parameters: {
+      Payload: {
+        notebook_path: notebook,
+        'scenario_path_S3.$': '$.scenario_path_S3',
+        'launcher_arg.$': '$.launcher_arg',
+        'metadata.$': '$.metadata',
+      },
+      FunctionName: 'arn:aws:lambda:ca-central-1:123456789012:function:quetzal-bench',
+    },
+    Retry: [{ ErrorEquals: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 2 }],
+    ...(next ? { Next: next } : { End: true }),
+  };
+}
+
+/** A model folder in the Quetzal layout whose definition chains `steps` notebook steps. */
+function makeModel(steps: number): { workspace: string; definition: string } {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-validate-'));
+  const model = path.join(workspace, 'quetzal-bench');
+  fs.mkdirSync(path.join(model, 'notebooks'), { recursive: true });
+  fs.mkdirSync(path.join(model, 'scenarios', 'base'), { recursive: true });
+  fs.writeFileSync(path.join(model, '.env'), 'AWS_ECR_REPO_NAME=quetzal-bench\n');
+  fs.writeFileSync(path.join(model, 'Dockerfile'), 'FROM scratch\n');
+  fs.writeFileSync(path.join(model, 'Dockerfile.dockerignore'), 'quetzal-bench/scenarios/*\n');
+  const states: Record<string, unknown> = {};
+  for (let index = 1; index <= steps; index += 1) {
+    const notebook = `notebooks/step_${index}.ipynb`;
+    fs.writeFileSync(path.join(model, notebook), '{}');
+    states[`STEP ${index}`] = lambdaStep(`STEP ${index}`, notebook, index < steps ? `STEP ${index + 1}` : undefined);
+  }
+  const definition = path.join(model, 'step-functions.json');
+  fs.writeFileSync(definition, JSON.stringify({ StartAt: 'STEP 1', States: states }, null, 2));
+  return { workspace, definition };
+}
+
+function time(command: string[], env: NodeJS.ProcessEnv): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, command, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
+  return elapsed;
+}
+
+const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+
+console.log(`node ${process.version}, ${runs} alternating runs each, wall time of the whole process`);
+console.log('| definition | size | asl-validator (ms) | action validate (ms) | ratio |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const steps of [3, 1000]) {
+  const { workspace, definition } = makeModel(steps);
+  const actionEnv = {
+    ...process.env,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_EVENT_NAME: 'pull_request',
+    'INPUT_MODEL-FOLDER': 'quetzal-bench',
+    INPUT_MODE: 'validate',
+    GITHUB_OUTPUT: path.join(workspace, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(workspace, 'summary'),
+  };
+  fs.writeFileSync(actionEnv.GITHUB_OUTPUT, '');
+  fs.writeFileSync(actionEnv.GITHUB_STEP_SUMMARY, '');
+  const baseline: number[] = [];
+  const ours: number[] = [];
+  time([aslValidator, '--json-path', definition, '--silent'], process.env); // warm the file cache
+  time([action], actionEnv);
+  for (let run = 0; run < runs; run += 1) {
+    baseline.push(time([aslValidator, '--json-path', definition, '--silent'], process.env));
+    ours.push(time([action], actionEnv));
+  }
+  const [a, b] = [median(baseline), median(ours)];
+  const kib = (fs.statSync(definition).size / 1024).toFixed(0);
+  console.log(`| ${steps} steps | ${kib} KiB | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(b / a).toFixed(2)} |`);
+  fs.rmSync(workspace, { recursive: true, force: true });
+}
