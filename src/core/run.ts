@@ -29,7 +29,7 @@ export interface RunResult {
 /** config → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
 export async function runModel(config: ModelConfig, dependencies: RunDependencies): Promise<RunResult> {
   const started = performance.now();
-  const validation = validateModel(config);
+  const validation = await validateModel(config);
   const result: RunResult = {
     mode: config.mode,
     validation,

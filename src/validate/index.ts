@@ -4,7 +4,7 @@ import type { Finding } from '../core/findings.ts';
 import { parseEnvFile } from '../core/env-file.ts';
 import { resolveNames, type ResourceNames } from '../core/names.ts';
 import { checkModelFolder } from './model-folder.ts';
-import { BUILTIN_SUBSTITUTIONS, validateDefinition } from './definition/index.ts';
+import { BUILTIN_SUBSTITUTIONS, preloadJsonata, validateDefinition } from './definition/index.ts';
 
 export interface ValidationResult {
   findings: Finding[];
@@ -15,7 +15,7 @@ export interface ValidationResult {
 }
 
 /** Everything that can be checked without AWS: `.env` names, the definition, and the model folder. */
-export function validateModel(config: ModelConfig): ValidationResult {
+export async function validateModel(config: ModelConfig): Promise<ValidationResult> {
   const findings: Finding[] = [];
 
   if (!isDirectory(config.modelFolder)) {
@@ -54,6 +54,7 @@ export function validateModel(config: ModelConfig): ValidationResult {
       message: 'No step-functions.json: copy the template into the model folder, or point input `definition` at the state machine definition.',
     });
   } else {
+    if (definitionText.includes('{%')) await preloadJsonata();
     findings.push(
       ...validateDefinition(definitionText, {
         file: config.definitionFile,

@@ -1,0 +1,57 @@
+import { createRequire } from 'node:module';
+
+/**
+ * JSONata expressions (`"{% ... %}"`) are checked with the real `jsonata` parser, the same library Step Functions
+ * runs. It is loaded on first use only, so definitions without JSONata never pay for it.
+ */
+type Compile = (expression: string) => unknown;
+
+let compile: Compile | null | undefined;
+
+/**
+ * Loads the parser ahead of a synchronous validation. In the bundle this dynamic import is a separate chunk, so a
+ * definition without `{% %}` never loads it; the createRequire fallback below serves the unbundled sources.
+ */
+export async function preloadJsonata(): Promise<void> {
+  if (compile) return;
+  try {
+    const module = (await import('jsonata')) as unknown as { default: Compile };
+    compile = module.default;
+  } catch {
+    compile = undefined;
+  }
+}
+
+function loadJsonata(): Compile | null {
+  if (compile !== undefined) return compile;
+  try {
+    const require = createRequire(import.meta.url);
+    compile = require('jsonata') as Compile;
+  } catch {
+    compile = null; // not installed: only the {% %} delimiters are checked
+  }
+  return compile;
+}
+
+export function isJsonataString(value: string): boolean {
+  return value.startsWith('{%');
+}
+
+/** Returns what is wrong with a `{% ... %}` string, or undefined when it is well formed. */
+export function checkJsonata(value: string): string | undefined {
+  if (!value.endsWith('%}') || value.length < 4) {
+    return `JSONata expression "${value}" must start with "{%" and end with "%}"`;
+  }
+  const expression = value.slice(2, -2);
+  if (expression.trim() === '') return 'empty JSONata expression "{% %}": write an expression between the delimiters';
+  const parse = loadJsonata();
+  if (!parse) return undefined;
+  try {
+    parse(expression);
+    return undefined;
+  } catch (error) {
+    const detail = error as { message?: string; position?: number; token?: string };
+    const where = typeof detail.position === 'number' ? ` (near character ${detail.position} of the expression)` : '';
+    return `JSONata syntax error in "${value}": ${detail.message ?? String(error)}${where}`;
+  }
+}

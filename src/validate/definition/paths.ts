@@ -1,0 +1,299 @@
+/**
+ * Offline syntax checks for the JSONPath flavour of Amazon States Language: Paths, Reference Paths
+ * (no `@ .. , : ? *`), context paths (`$$.`), variables (`$name`), and intrinsic functions (`States.Format(...)`).
+ * Hand-written single-pass scanners: no regular expression runs over user text, so there is no backtracking trap.
+ */
+
+export type PathKind = 'path' | 'reference' | 'result';
+
+interface PathScan {
+  end: number;
+  error?: string;
+  /** The first operator that a Reference Path may not use, if any. */
+  ambiguous?: string;
+}
+
+function isIdentifierStart(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}
+
+function isIdentifierPart(code: number): boolean {
+  return isIdentifierStart(code) || (code >= 48 && code <= 57);
+}
+
+/** Finds the `]` closing the bracket at `start`, honouring quotes and nesting. */
+function scanBracket(text: string, start: number): { end: number; content: string } | undefined {
+  let depth = 0;
+  let quote = 0;
+  for (let index = start; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (quote) {
+      if (code === 92) index++;
+      else if (code === quote) quote = 0;
+      continue;
+    }
+    if (code === 39 || code === 34) quote = code;
+    else if (code === 91 || code === 40) depth++;
+    else if (code === 93 || code === 41) {
+      depth--;
+      if (depth === 0) {
+        if (code !== 93) return undefined;
+        return { end: index + 1, content: text.slice(start + 1, index) };
+      }
+    }
+  }
+  return undefined;
+}
+
+function bracketOperator(content: string): string | undefined {
+  const trimmed = content.trim();
+  if (trimmed === '*') return '*';
+  if (trimmed.startsWith('?')) return '?';
+  if (trimmed.includes('@')) return '@';
+  let quote = 0;
+  for (let index = 0; index < trimmed.length; index++) {
+    const code = trimmed.charCodeAt(index);
+    if (quote) {
+      if (code === 92) index++;
+      else if (code === quote) quote = 0;
+    } else if (code === 39 || code === 34) quote = code;
+    else if (code === 58) return ':';
+    else if (code === 44) return ',';
+  }
+  return undefined;
+}
+
+/**
+ * Scans a path starting at `start` (which must be `$`). In an intrinsic-function argument (`inArgument`) a path
+ * stops at `,`, `)` or white space.
+ */
+function scanPath(text: string, start: number, inArgument: boolean): PathScan {
+  let index = start;
+  if (text.charCodeAt(index) !== 36) return { end: index, error: 'a path must start with "$"' };
+  index++;
+  let ambiguous: string | undefined;
+  if (text.charCodeAt(index) === 36) index++; // $$ : the context object
+  else if (isIdentifierStart(text.charCodeAt(index))) {
+    while (index < text.length && isIdentifierPart(text.charCodeAt(index))) index++; // $variable
+  }
+  const stops = (code: number) => inArgument && (code === 44 || code === 41 || code === 32 || code === 9);
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (stops(code)) break;
+    if (code === 46 /* . */) {
+      index++;
+      if (text.charCodeAt(index) === 46) {
+        ambiguous ??= '..';
+        index++;
+        if (text.charCodeAt(index) === 91) continue;
+      }
+      if (text.charCodeAt(index) === 91) continue; // "$.[0]": Jayway accepts a bracket after a dot
+      if (text.charCodeAt(index) === 42 /* * */) {
+        ambiguous ??= '*';
+        index++;
+        continue;
+      }
+      const nameStart = index;
+      while (index < text.length) {
+        const inner = text.charCodeAt(index);
+        if (inner === 92 /* \ escapes the next character */) {
+          index += 2;
+          continue;
+        }
+        if (inner === 46 || inner === 91 || stops(inner)) break;
+        index++;
+      }
+      if (index === nameStart) {
+        return { end: index, error: `a field name is missing after "." at character ${index + 1}` };
+      }
+      continue;
+    }
+    if (code === 91 /* [ */) {
+      const bracket = scanBracket(text, index);
+      if (!bracket) return { end: index, error: `the "[" at character ${index + 1} is never closed by "]"` };
+      if (bracket.content.trim() === '') return { end: index, error: `empty "[]" at character ${index + 1}` };
+      ambiguous ??= bracketOperator(bracket.content);
+      index = bracket.end;
+      continue;
+    }
+    return {
+      end: index,
+      error: `unexpected "${text[index]}" at character ${index + 1}: after "$" a path continues with ".field" or "[...]"`,
+    };
+  }
+  return { end: index, ambiguous };
+}
+
+/** Checks a Path-valued field. Returns what is wrong, or undefined when the path is well formed. */
+export function checkPath(value: string, kind: PathKind): string | undefined {
+  if (value.length === 0 || value.charCodeAt(0) !== 36) {
+    return `"${value}" is not a path: a path starts with "$" (e.g. "$.field")`;
+  }
+  if (kind === 'result' && value.startsWith('$$')) {
+    return `"${value}" writes into the context object: ResultPath may not start with "$$"`;
+  }
+  const scan = scanPath(value, 0, false);
+  if (scan.error) return `"${value}" is not a valid path: ${scan.error}`;
+  if (kind !== 'path' && scan.ambiguous) {
+    return `"${value}" must be a Reference Path, which selects a single value: the operator "${scan.ambiguous}" is not allowed (only ".field" and "[index]" or "['field']")`;
+  }
+  return undefined;
+}
+
+/** Intrinsic functions and their [minimum, maximum] argument counts. */
+const INTRINSICS: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ['States.Format', [1, Infinity]],
+  ['States.StringToJson', [1, 1]],
+  ['States.JsonToString', [1, 1]],
+  ['States.Array', [0, Infinity]],
+  ['States.ArrayPartition', [2, 2]],
+  ['States.ArrayContains', [2, 2]],
+  ['States.ArrayRange', [3, 3]],
+  ['States.ArrayGetItem', [2, 2]],
+  ['States.ArrayLength', [1, 1]],
+  ['States.ArrayUnique', [1, 1]],
+  ['States.Base64Encode', [1, 1]],
+  ['States.Base64Decode', [1, 1]],
+  ['States.Hash', [2, 2]],
+  ['States.JsonMerge', [3, 3]],
+  ['States.MathRandom', [2, 3]],
+  ['States.MathAdd', [2, 2]],
+  ['States.StringSplit', [2, 2]],
+  ['States.UUID', [0, 0]],
+]);
+
+interface IntrinsicScan {
+  end: number;
+  error?: string;
+}
+
+function skipSpace(text: string, index: number): number {
+  while (index < text.length && (text.charCodeAt(index) === 32 || text.charCodeAt(index) === 9)) index++;
+  return index;
+}
+
+function arguments_(count: number): string {
+  return count === 1 ? '1 argument' : `${count} arguments`;
+}
+
+function scanIntrinsic(text: string, start: number): IntrinsicScan {
+  let index = start;
+  while (index < text.length && (isIdentifierPart(text.charCodeAt(index)) || text.charCodeAt(index) === 46)) index++;
+  const name = text.slice(start, index);
+  if (name === '') return { end: index, error: `unexpected "${text[index] ?? ''}" at character ${index + 1}` };
+  if (text.charCodeAt(index) !== 40 /* ( */) {
+    return { end: index, error: `"${name}" must be followed by "(" and its arguments` };
+  }
+  const arity = INTRINSICS.get(name);
+  if (!arity) {
+    const known = [...INTRINSICS.keys()].join(', ');
+    return { end: index, error: `unknown intrinsic function "${name}" (known: ${known})` };
+  }
+  index++;
+  let count = 0;
+  let formatPlaceholders = -1;
+  index = skipSpace(text, index);
+  if (text.charCodeAt(index) === 41) {
+    index++;
+  } else {
+    for (;;) {
+      index = skipSpace(text, index);
+      const code = text.charCodeAt(index);
+      if (code === 39 /* ' */) {
+        let placeholders = 0;
+        index++;
+        let closed = false;
+        while (index < text.length) {
+          const inner = text.charCodeAt(index);
+          if (inner === 92) {
+            const next = text[index + 1];
+            if (next !== "'" && next !== '{' && next !== '}' && next !== '\\') {
+              return { end: index, error: `open escape "\\${next ?? ''}" at character ${index + 1}: only \\' \\{ \\} \\\\ are escapes` };
+            }
+            index += 2;
+            continue;
+          }
+          if (inner === 39) {
+            closed = true;
+            index++;
+            break;
+          }
+          if (inner === 123 && text.charCodeAt(index + 1) === 125) {
+            placeholders++;
+            index += 2;
+            continue;
+          }
+          index++;
+        }
+        if (!closed) return { end: index, error: 'a quoted argument is never closed by "\'"' };
+        if (count === 0) formatPlaceholders = placeholders;
+      } else if (code === 36 /* $ */) {
+        const path = scanPath(text, index, true);
+        if (path.error) return { end: path.end, error: path.error };
+        index = path.end;
+      } else if (code === 45 || (code >= 48 && code <= 57)) {
+        const numberStart = index;
+        if (code === 45) index++;
+        while (index < text.length && /[0-9.eE+-]/.test(text[index])) index++;
+        if (!Number.isFinite(Number(text.slice(numberStart, index)))) {
+          return { end: index, error: `"${text.slice(numberStart, index)}" is not a number` };
+        }
+      } else if (text.startsWith('null', index) || text.startsWith('true', index)) {
+        index += 4;
+      } else if (text.startsWith('false', index)) {
+        index += 5;
+      } else if (text.startsWith('States.', index)) {
+        const nested = scanIntrinsic(text, index);
+        if (nested.error) return nested;
+        index = nested.end;
+      } else {
+        return {
+          end: index,
+          error: `unexpected "${text[index] ?? 'end of text'}" at character ${index + 1}: an argument is a 'quoted string', a number, null, a path or an intrinsic function`,
+        };
+      }
+      count++;
+      index = skipSpace(text, index);
+      const separator = text.charCodeAt(index);
+      if (separator === 44) {
+        index++;
+        continue;
+      }
+      if (separator === 41) {
+        index++;
+        break;
+      }
+      return { end: index, error: `expected "," or ")" at character ${index + 1}` };
+    }
+  }
+  const [minimum, maximum] = arity;
+  if (count < minimum || count > maximum) {
+    const expected = minimum === maximum ? arguments_(minimum) : maximum === Infinity ? `at least ${arguments_(minimum)}` : `${minimum} to ${maximum} arguments`;
+    return { end: index, error: `${name} takes ${expected}, not ${count}` };
+  }
+  if (name === 'States.Format' && formatPlaceholders >= 0 && formatPlaceholders !== count - 1) {
+    return {
+      end: index,
+      error: `States.Format has ${formatPlaceholders} "{}" in its template but ${count - 1} value argument(s): give one value per "{}"`,
+    };
+  }
+  return { end: index };
+}
+
+/** Checks the value of a `"name.$"` field (Parameters, ResultSelector, ItemSelector, Assign ...). */
+export function checkDynamicValue(value: string): string | undefined {
+  if (value.charCodeAt(0) === 36) return checkPath(value, 'path');
+  if (!value.startsWith('States.')) {
+    return `"${value}" is neither a path (starting with "$") nor an intrinsic function (States.Format(...), ...): a field whose name ends in ".$" needs one of them (or drop ".$" to pass the text as is)`;
+  }
+  return checkIntrinsic(value);
+}
+
+/** Checks a whole string as one intrinsic function call. */
+export function checkIntrinsic(value: string): string | undefined {
+  const scan = scanIntrinsic(value, 0);
+  if (scan.error) return `"${value}" is not a valid intrinsic function: ${scan.error}`;
+  const end = skipSpace(value, scan.end);
+  if (end !== value.length) return `"${value}" has unexpected text after the intrinsic function at character ${end + 1}`;
+  return undefined;
+}
