@@ -1,0 +1,289 @@
+/**
+ * The Lambda step: point the function at the new image (repository@digest), wait until the update is done,
+ * set IMAGE_TAG in its environment (keeping every other variable), and optionally publish a version and move
+ * an alias to it. Calls made while an earlier update is still in progress (ResourceConflictException) wait for
+ * it and retry. `rollback()` puts the previous image, environment and alias back.
+ */
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitForFunctionUpdatedV2,
+  waitForPublishedVersionActive,
+} from '@aws-sdk/client-lambda';
+import type { GetFunctionCommandOutput, GetFunctionConfigurationCommandOutput } from '@aws-sdk/client-lambda';
+import type { Logger } from '../core/logger.ts';
+import type { AwsClients } from './aws.ts';
+import type { FunctionFacts, Preflight } from './preflight.ts';
+import { describeError, digestOf, errorName } from './preflight.ts';
+import { DeployError } from './step.ts';
+import type { DeployStep, StepReport } from './step.ts';
+
+export interface LambdaPlan {
+  functionName: string;
+  functionArn: string;
+  currentImageUri: string;
+  /** repository@digest; undefined in a plan while the image is still to be built. */
+  imageUri?: string;
+  imageTag: string;
+  /** undefined when the new digest is not known yet (image to build). */
+  codeChanges?: boolean;
+  environmentChanges: boolean;
+  publish: boolean;
+  alias?: string;
+  versionDescription: string;
+}
+
+export interface LambdaOutcome {
+  functionName: string;
+  imageUri: string;
+  codeUpdated: boolean;
+  environmentUpdated: boolean;
+  version?: string;
+  aliasArn?: string;
+  /** What rollback() restores. */
+  previous: { imageUri: string; imageTag?: string; aliasVersion?: string };
+}
+
+export interface LambdaStepOptions {
+  clients: AwsClients;
+  logger: Logger;
+  preflight: Preflight;
+  imageTag: string;
+  /** Used in the version description. */
+  commitSha: string;
+  publish: boolean;
+  alias?: string;
+  waitTimeoutMinutes: number;
+  /** Seconds between status polls: the SDK waiter's bounds (defaults 1 and 15). */
+  pollDelay?: { min: number; max: number };
+}
+
+export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
+  readonly name = 'lambda' as const;
+  readonly #o: LambdaStepOptions;
+  readonly #fn: FunctionFacts;
+
+  constructor(options: LambdaStepOptions) {
+    this.#o = options;
+    if (!options.preflight.function) throw new Error('LambdaStep needs the function from the preflight.');
+    this.#fn = options.preflight.function;
+  }
+
+  /** Read-only. `imageUri` is repository@digest when the image is known (already pushed), else undefined. */
+  async plan(imageUri?: string): Promise<LambdaPlan> {
+    const fn = this.#fn;
+    const newDigest = imageUri ? digestOf(imageUri) : undefined;
+    return {
+      functionName: fn.name,
+      functionArn: fn.arn,
+      currentImageUri: fn.imageUri,
+      imageUri,
+      imageTag: this.#o.imageTag,
+      codeChanges: newDigest === undefined ? undefined : newDigest !== fn.imageDigest,
+      environmentChanges: fn.environment.IMAGE_TAG !== this.#o.imageTag,
+      publish: this.#o.publish,
+      alias: this.#o.alias,
+      versionDescription: `${this.#o.imageTag} (commit ${this.#o.commitSha.slice(0, 12)})`,
+    };
+  }
+
+  async apply(plan: LambdaPlan): Promise<LambdaOutcome> {
+    const { logger } = this.#o;
+    const imageUri = plan.imageUri;
+    if (!imageUri || !digestOf(imageUri)) throw new Error('LambdaStep.apply needs the image as repository@sha256:digest.');
+    const name = plan.functionName;
+    const previousEnvironment = this.#fn.environment;
+    const outcome: LambdaOutcome = {
+      functionName: name,
+      imageUri,
+      codeUpdated: false,
+      environmentUpdated: false,
+      previous: { imageUri: this.#fn.imageUri, imageTag: previousEnvironment.IMAGE_TAG },
+    };
+
+    if (digestOf(imageUri) !== this.#fn.imageDigest) {
+      logger.info(`Updating ${name} to ${imageUri}`);
+      await this.#withConflictRetry('UpdateFunctionCode', () =>
+        this.#o.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ImageUri: imageUri })),
+      );
+      outcome.codeUpdated = true;
+      await this.waitUntilUpdated(name);
+    } else {
+      logger.info(`${name} already runs ${imageUri}.`);
+    }
+
+    const current = await this.#configuration(name);
+    const variables = { ...(current.Environment?.Variables ?? {}) };
+    if (variables.IMAGE_TAG !== plan.imageTag) {
+      logger.info(`Setting IMAGE_TAG=${plan.imageTag} in ${name}'s environment (other variables kept).`);
+      await this.#setEnvironment(name, { ...variables, IMAGE_TAG: plan.imageTag });
+      outcome.environmentUpdated = true;
+    }
+
+    if (plan.publish) {
+      const published = await this.#withConflictRetry('PublishVersion', () =>
+        this.#o.clients.lambda.send(new PublishVersionCommand({ FunctionName: name, Description: plan.versionDescription })),
+      );
+      outcome.version = published.Version;
+      logger.info(`Published ${name} version ${published.Version}.`);
+      const waited = await waitForPublishedVersionActive(
+        this.#waiterConfig(),
+        { FunctionName: name, Qualifier: published.Version },
+      );
+      if (waited.state !== 'SUCCESS') {
+        throw new DeployError(`Version ${published.Version} of ${name} did not become active (${waited.state}).`);
+      }
+      if (plan.alias && published.Version) {
+        const moved = await this.#moveAlias(name, plan.alias, published.Version);
+        outcome.aliasArn = moved.aliasArn;
+        outcome.previous.aliasVersion = moved.previousVersion;
+      }
+    }
+    return outcome;
+  }
+
+  /** Puts back the image, IMAGE_TAG and alias that were there before apply(). Returns what it did. */
+  async rollback(outcome: LambdaOutcome): Promise<string[]> {
+    const { logger } = this.#o;
+    const name = outcome.functionName;
+    const done: string[] = [];
+    if (outcome.codeUpdated) {
+      logger.warning(`Rolling ${name} back to ${outcome.previous.imageUri}`);
+      await this.#withConflictRetry('UpdateFunctionCode', () =>
+        this.#o.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ImageUri: outcome.previous.imageUri })),
+      );
+      await this.waitUntilUpdated(name);
+      done.push(`image back to ${outcome.previous.imageUri}`);
+    }
+    if (outcome.environmentUpdated) {
+      const variables = { ...((await this.#configuration(name)).Environment?.Variables ?? {}) };
+      if (outcome.previous.imageTag === undefined) delete variables.IMAGE_TAG;
+      else variables.IMAGE_TAG = outcome.previous.imageTag;
+      await this.#setEnvironment(name, variables);
+      done.push(outcome.previous.imageTag === undefined ? 'IMAGE_TAG removed' : `IMAGE_TAG back to ${outcome.previous.imageTag}`);
+    }
+    if (outcome.aliasArn && outcome.previous.aliasVersion) {
+      const alias = outcome.aliasArn.split(':').at(-1) ?? '';
+      await this.#o.clients.lambda.send(
+        new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: outcome.previous.aliasVersion }),
+      );
+      done.push(`alias ${alias} back to version ${outcome.previous.aliasVersion}`);
+    }
+    return done;
+  }
+
+  reportPlan(plan: LambdaPlan): StepReport {
+    const changes = plan.codeChanges !== false || plan.environmentChanges;
+    const details: StepReport['details'] = [
+      ['Function', plan.functionName],
+      ['Current image', plan.currentImageUri || '(none)'],
+      ['New image', plan.imageUri ?? `the image to be built (tag ${plan.imageTag})`],
+      ['IMAGE_TAG', plan.environmentChanges ? `would become ${plan.imageTag}` : `already ${plan.imageTag}`],
+    ];
+    if (plan.publish) details.push(['Publish', `a version${plan.alias ? `, alias ${plan.alias} moved to it` : ''}`]);
+    return { step: 'lambda', status: changes ? 'would update' : 'unchanged', details, outputs: {} };
+  }
+
+  reportOutcome(outcome: LambdaOutcome): StepReport {
+    const details: StepReport['details'] = [
+      ['Function', outcome.functionName],
+      ['Image', outcome.imageUri],
+      ['Previous image', outcome.previous.imageUri],
+    ];
+    if (outcome.version) details.push(['Version', outcome.version]);
+    if (outcome.aliasArn) details.push(['Alias', outcome.aliasArn]);
+    const changed = outcome.codeUpdated || outcome.environmentUpdated;
+    return {
+      step: 'lambda',
+      status: changed ? 'updated' : outcome.version ? 'unchanged, version published' : 'unchanged',
+      details,
+      outputs: outcome.version ? { 'lambda-version': outcome.version } : {},
+    };
+  }
+
+  /** Waits until LastUpdateStatus is Successful; a DeployError with the reason when it fails or takes too long. */
+  async waitUntilUpdated(name: string): Promise<void> {
+    const result = await waitForFunctionUpdatedV2(this.#waiterConfig(), { FunctionName: name });
+    if (result.state === 'SUCCESS') return;
+    if (result.state === 'FAILURE') {
+      const configuration = (result.reason as GetFunctionCommandOutput | undefined)?.Configuration;
+      const reason = configuration?.LastUpdateStatusReason ?? 'no reason given';
+      const code = configuration?.LastUpdateStatusReasonCode;
+      throw new DeployError(
+        `The update of Lambda function ${name} failed: ${reason}${code ? ` (${code})` : ''}.`,
+        'Check that the image runs on the function’s architecture and that the function’s role can pull from ECR.',
+      );
+    }
+    throw new DeployError(
+      `Lambda function ${name} was still updating (LastUpdateStatus InProgress) after ${this.#o.waitTimeoutMinutes} minute(s).`,
+      'Raise input `wait-timeout-minutes`, or look at the function in the console.',
+    );
+  }
+
+  #waiterConfig() {
+    const delay = this.#o.pollDelay ?? { min: 1, max: 15 };
+    return {
+      client: this.#o.clients.lambda,
+      maxWaitTime: Math.max(this.#o.waitTimeoutMinutes * 60, delay.min * 2),
+      minDelay: delay.min,
+      maxDelay: delay.max,
+    };
+  }
+
+  async #configuration(name: string): Promise<GetFunctionConfigurationCommandOutput> {
+    return this.#o.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+  }
+
+  async #setEnvironment(name: string, variables: Record<string, string>): Promise<void> {
+    await this.#withConflictRetry('UpdateFunctionConfiguration', () =>
+      this.#o.clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables } })),
+    );
+    await this.waitUntilUpdated(name);
+  }
+
+  async #moveAlias(name: string, alias: string, version: string): Promise<{ aliasArn?: string; previousVersion?: string }> {
+    const lambda = this.#o.clients.lambda;
+    let previousVersion: string | undefined;
+    try {
+      previousVersion = (await lambda.send(new GetAliasCommand({ FunctionName: name, Name: alias }))).FunctionVersion;
+    } catch (error) {
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+    if (previousVersion === undefined) {
+      const created = await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
+      this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
+      return { aliasArn: created.AliasArn };
+    }
+    const updated = await lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
+    this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion} to ${version}.`);
+    return { aliasArn: updated.AliasArn, previousVersion };
+  }
+
+  /** Runs `call`; while Lambda answers ResourceConflictException (an update in progress), waits for it and retries. */
+  async #withConflictRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#o.waitTimeoutMinutes * 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (errorName(error) !== 'ResourceConflictException') {
+          throw new DeployError(`Lambda ${what} on ${this.#fn.name} failed: ${describeError(error)}`, undefined, { cause: error });
+        }
+        if (Date.now() >= deadline) {
+          throw new DeployError(
+            `Lambda ${what} on ${this.#fn.name} kept failing with ResourceConflictException (an update in progress) for ${this.#o.waitTimeoutMinutes} minute(s).`,
+            'Raise input `wait-timeout-minutes` or wait for the other update to finish.',
+          );
+        }
+        this.#o.logger.info(`${what}: another update of ${this.#fn.name} is in progress, waiting (attempt ${attempt}).`);
+        await this.waitUntilUpdated(this.#fn.name);
+        await new Promise((done) => setTimeout(done, (this.#o.pollDelay?.min ?? 1) * 1000));
+      }
+    }
+  }
+}

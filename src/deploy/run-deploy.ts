@@ -1,0 +1,232 @@
+/**
+ * Runs the deploy steps in order: preflight (read-only) → plan every selected step (read-only) → in deploy mode,
+ * apply image → Lambda → state machine → scenarios. Nothing is written before every plan has succeeded.
+ * When the state machine update fails after the Lambda moved, the Lambda is rolled back (input `rollback`).
+ */
+import type { Logger } from '../core/logger.ts';
+import type { AwsClients } from './aws.ts';
+import { CliDockerEngine } from './docker.ts';
+import type { DockerEngine } from './docker.ts';
+import { ImageStep } from './image-step.ts';
+import type { ImagePlan } from './image-step.ts';
+import { LambdaStep } from './lambda-step.ts';
+import type { LambdaOutcome, LambdaPlan } from './lambda-step.ts';
+import type { DeployOptions, GitContext } from './options.ts';
+import { imageTagsFor, shouldPublish } from './options.ts';
+import { runPreflight } from './preflight.ts';
+import type { DeployTarget, Preflight } from './preflight.ts';
+import { StateMachineStep } from './state-machine-step.ts';
+import type { StateMachinePlan } from './state-machine-step.ts';
+import { DeployError } from './step.ts';
+import type { DeployStep, StepName, StepReport } from './step.ts';
+
+export interface RunDeployInput {
+  mode: 'plan' | 'deploy';
+  clients: AwsClients;
+  logger: Logger;
+  target: DeployTarget;
+  options: DeployOptions;
+  git: GitContext;
+  /** The model's step-functions.json (text, placeholders unfilled) and its path for messages. */
+  definition: { text: string; path: string };
+  /** Docker engine for the image step (default: the docker CLI on PATH). */
+  docker?: DockerEngine;
+  /** The scenarios step, made by the caller once the preflight is known (it is not part of this module). */
+  scenarios?: (preflight: Preflight) => DeployStep<unknown, unknown>;
+  /** Seconds between Lambda status polls (default 1 to 15). */
+  lambdaPollDelay?: { min: number; max: number };
+}
+
+export interface DeployRunResult {
+  preflight: Preflight;
+  /** One report per step, in order, including skipped steps. */
+  reports: StepReport[];
+  /** Action outputs gathered from the reports. */
+  outputs: Record<string, string>;
+}
+
+/** A failure after preflight: carries the reports of the steps that were done, for the summary. */
+export class DeployRunError extends DeployError {
+  readonly reports: StepReport[];
+  constructor(error: DeployError, reports: StepReport[]) {
+    super(error.message, error.hint, { cause: error.cause ?? error });
+    this.name = 'DeployRunError';
+    this.reports = reports;
+  }
+}
+
+export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunResult> {
+  const { mode, clients, logger, target, options, git } = input;
+  const selected = new Set<StepName>(options.steps);
+  const publish = shouldPublish(options, git);
+  const imageTag = imageTagsFor(options, git)[0];
+
+  const preflight = await logger.group('Preflight (read-only)', () => runPreflight(clients, target, options.steps, logger));
+
+  // --- plans (read-only) ---------------------------------------------------------------------------------------
+  const needImage = selected.has('image') || selected.has('lambda');
+  const docker = input.docker ?? new CliDockerEngine({ logger });
+  const image = needImage
+    ? new ImageStep({
+        clients,
+        logger,
+        preflight,
+        target,
+        // Without the image step, the Lambda uses the tag as it is in the repository: never plan a build.
+        options: selected.has('image') ? options : { ...options, forceBuild: false },
+        git,
+        docker,
+        requireDocker: mode === 'deploy' && selected.has('image'),
+      })
+    : undefined;
+  const lambda = selected.has('lambda')
+    ? new LambdaStep({
+        clients,
+        logger,
+        preflight,
+        imageTag,
+        commitSha: git.sha,
+        publish,
+        alias: options.alias,
+        waitTimeoutMinutes: options.waitTimeoutMinutes,
+        pollDelay: input.lambdaPollDelay,
+      })
+    : undefined;
+  const stateMachine = selected.has('state-machine')
+    ? new StateMachineStep({
+        clients,
+        logger,
+        preflight,
+        target,
+        definitionText: input.definition.text,
+        definitionPath: input.definition.path,
+        publish,
+        imageTag,
+        commitSha: git.sha,
+      })
+    : undefined;
+  const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios(preflight) : undefined;
+
+  const { imagePlan, lambdaPlan, machinePlan, scenariosPlan } = await logger.group('Plan (read-only)', async () => {
+    const imagePlan = image ? await image.plan() : undefined;
+    if (imagePlan && !selected.has('image') && imagePlan.action === 'build') {
+      throw new DeployError(
+        `The Lambda step needs image ${imagePlan.repositoryUri}:${imagePlan.tags[0]}, which is not in the repository.`,
+        'Add `image` to input `steps`, or set input `image-tag` to a tag that was pushed.',
+      );
+    }
+    const lambdaPlan = lambda ? await lambda.plan(imagePlan?.imageUri) : undefined;
+    const machinePlan = stateMachine ? await stateMachine.plan() : undefined;
+    const scenariosPlan = scenarios ? await scenarios.plan() : undefined;
+    return { imagePlan, lambdaPlan, machinePlan, scenariosPlan };
+  });
+
+  const skipped = (step: StepName): StepReport => ({
+    step,
+    status: step === 'scenarios' && selected.has('scenarios') ? 'skipped (no scenarios step given)' : 'skipped (not in steps)',
+    details: [],
+    outputs: {},
+  });
+
+  if (mode === 'plan') {
+    const reports = [
+      selected.has('image') && image && imagePlan ? image.reportPlan(imagePlan) : skipped('image'),
+      lambda && lambdaPlan ? lambda.reportPlan(lambdaPlan) : skipped('lambda'),
+      stateMachine && machinePlan ? stateMachine.reportPlan(machinePlan) : skipped('state-machine'),
+      scenarios ? scenarios.reportPlan(scenariosPlan) : skipped('scenarios'),
+    ];
+    return { preflight, reports, outputs: collectOutputs(reports) };
+  }
+
+  // --- apply (writes) ------------------------------------------------------------------------------------------
+  const reports: StepReport[] = [];
+  const timed = async <T>(title: string, task: () => Promise<T>): Promise<{ value: T; seconds: number }> => {
+    const started = performance.now();
+    const value = await logger.group(title, task);
+    return { value, seconds: (performance.now() - started) / 1000 };
+  };
+  let lambdaOutcome: LambdaOutcome | undefined;
+  try {
+    let imageUri = imagePlan?.imageUri;
+    if (image && imagePlan && selected.has('image')) {
+      const { value, seconds } = await timed('Image', () => image.apply(imagePlan));
+      imageUri = value.imageUri;
+      reports.push({ ...image.reportOutcome(value), seconds });
+    } else {
+      reports.push(skipped('image'));
+    }
+
+    if (lambda && lambdaPlan) {
+      const plan: LambdaPlan = { ...lambdaPlan, imageUri };
+      const { value, seconds } = await timed('Lambda', () => lambda.apply(plan));
+      lambdaOutcome = value;
+      reports.push({ ...lambda.reportOutcome(value), seconds });
+    } else {
+      reports.push(skipped('lambda'));
+    }
+
+    if (stateMachine && machinePlan) {
+      const plan: StateMachinePlan = machinePlan;
+      try {
+        const { value, seconds } = await timed('State machine', () => stateMachine.apply(plan));
+        reports.push({ ...stateMachine.reportOutcome(value), seconds });
+      } catch (error) {
+        throw await rollbackAfter(error, lambda, lambdaOutcome, options.rollback, logger);
+      }
+    } else {
+      reports.push(skipped('state-machine'));
+    }
+
+    if (scenarios) {
+      const { value, seconds } = await timed('Scenarios', () => scenarios.apply(scenariosPlan));
+      reports.push({ ...scenarios.reportOutcome(value), seconds });
+    } else {
+      reports.push(skipped('scenarios'));
+    }
+  } catch (error) {
+    if (error instanceof DeployError) throw new DeployRunError(error, reports);
+    throw error;
+  }
+  return { preflight, reports, outputs: collectOutputs(reports) };
+}
+
+/** After a failed state machine update: roll the Lambda back when it moved and rollback is on; the error says so. */
+async function rollbackAfter(
+  error: unknown,
+  lambda: LambdaStep | undefined,
+  outcome: LambdaOutcome | undefined,
+  rollback: boolean,
+  logger: Logger,
+): Promise<DeployError> {
+  const failure = error instanceof DeployError ? error : new DeployError(String((error as Error)?.message ?? error), undefined, { cause: error });
+  const moved = outcome && (outcome.codeUpdated || outcome.environmentUpdated || outcome.aliasArn !== undefined);
+  if (!lambda || !outcome || !moved) return failure;
+  if (!rollback) {
+    return new DeployError(
+      `${failure.message}\nThe Lambda function ${outcome.functionName} now runs ${outcome.imageUri} (rollback is off).`,
+      failure.hint,
+      { cause: error },
+    );
+  }
+  try {
+    const done = await lambda.rollback(outcome);
+    logger.warning(`Rolled back Lambda function ${outcome.functionName}: ${done.join('; ')}.`);
+    return new DeployError(
+      `${failure.message}\nThe Lambda function ${outcome.functionName} was rolled back: ${done.join('; ')}.`,
+      failure.hint,
+      { cause: error },
+    );
+  } catch (rollbackError) {
+    return new DeployError(
+      `${failure.message}\nRolling back Lambda function ${outcome.functionName} to ${outcome.previous.imageUri} ALSO failed: ${(rollbackError as Error).message}`,
+      'Point the function at its previous image by hand.',
+      { cause: error },
+    );
+  }
+}
+
+function collectOutputs(reports: readonly StepReport[]): Record<string, string> {
+  return Object.assign({}, ...reports.map((report) => report.outputs));
+}
+
+export type { ImagePlan };
