@@ -1,16 +1,65 @@
+/**
+ * plan and deploy modes: parse the deploy inputs, make the AWS clients, and run the steps (preflight → plans →
+ * applies). Loaded lazily by run.ts, so validate mode never loads the AWS SDK or the Docker code.
+ */
+import { createAwsClients, destroyAwsClients } from '../deploy/aws.ts';
+import { parseDeployOptions } from '../deploy/options.ts';
+import { DeployRunError, runDeploySteps } from '../deploy/run-deploy.ts';
+import { DeployError } from '../deploy/step.ts';
+import type { ValidationResult } from '../validate/index.ts';
 import type { ModelConfig } from './config.ts';
 import type { RunDependencies, RunResult } from './run.ts';
-import type { ValidationResult } from '../validate/index.ts';
 
-/** plan and deploy modes. Wired to the deploy steps once they land. */
 export async function runDeploy(
   config: ModelConfig,
-  _validation: ValidationResult,
-  _dependencies: RunDependencies,
+  validation: ValidationResult,
+  { logger, get, git }: RunDependencies,
 ): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure'>> {
-  return {
-    steps: [],
-    outputs: {},
-    failure: { message: `mode \`${config.mode}\` is not available yet in this version: use \`mode: validate\`.` },
-  };
+  const options = parseDeployOptions(get);
+  const { names } = validation;
+  if (config.region === undefined) {
+    return fail('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
+  }
+  if (!names.ecrRepository || !names.lambdaFunction || !names.bucket || !names.stateMachine) {
+    return fail('The resource names could not be resolved.', 'See the validation findings.');
+  }
+  if (!git.sha && options.imageTag === undefined) {
+    return fail('No commit to tag the image with.', 'Run from a git checkout, or set input `image-tag`.');
+  }
+
+  const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
+  try {
+    const result = await runDeploySteps({
+      mode: config.mode === 'plan' ? 'plan' : 'deploy',
+      clients,
+      logger,
+      options,
+      git: { sha: git.sha ?? '', ref: git.ref ?? '', repositoryUrl: git.repositoryUrl ?? '' },
+      target: {
+        modelName: config.modelName,
+        modelDir: config.modelFolder,
+        repositoryName: names.ecrRepository.value,
+        functionName: names.lambdaFunction.value,
+        stateMachine: names.stateMachine.value,
+        bucketName: names.bucket.value,
+      },
+      definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+    });
+    return { steps: result.reports, outputs: result.outputs };
+  } catch (error) {
+    if (error instanceof DeployError) {
+      return {
+        steps: error instanceof DeployRunError ? error.reports : [],
+        outputs: {},
+        failure: { message: error.message, hint: error.hint },
+      };
+    }
+    throw error;
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+function fail(message: string, hint: string): Pick<RunResult, 'steps' | 'outputs' | 'failure'> {
+  return { steps: [], outputs: {}, failure: { message, hint } };
 }
