@@ -66,7 +66,39 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
   }
 
   findings.push(...checkModelFolder(config.modelFolder, config.modelName));
-  return { findings, names: resolution.names, definitionText };
+  return { findings: collapseRepeats(findings), names: resolution.names, definitionText };
+}
+
+/**
+ * The same notice or warning repeated across a file (one hard-coded ARN in 1,000 steps) is one finding, at its
+ * first place, naming the other lines: a reader needs it once, and GitHub shows only a few annotations per step.
+ * Errors stay one per place: each must be fixed where it stands.
+ */
+export function collapseRepeats(findings: readonly Finding[]): Finding[] {
+  const first = new Map<string, { finding: Finding; lines: number[] }>();
+  const kept: Finding[] = [];
+  for (const finding of findings) {
+    if (finding.severity === 'error') {
+      kept.push(finding);
+      continue;
+    }
+    const key = `${finding.severity}\0${finding.rule}\0${finding.file}\0${finding.message}`;
+    const seen = first.get(key);
+    if (seen === undefined) {
+      const copy = { ...finding };
+      first.set(key, { finding: copy, lines: [] });
+      kept.push(copy);
+    } else if (finding.line !== undefined) {
+      seen.lines.push(finding.line);
+    }
+  }
+  for (const { finding, lines } of first.values()) {
+    if (lines.length === 0) continue;
+    const shown = lines.slice(0, 5).join(', ');
+    const more = lines.length > 5 ? ` and ${lines.length - 5} more` : '';
+    finding.message += ` (The same on line${lines.length > 1 ? 's' : ''} ${shown}${more}.)`;
+  }
+  return kept;
 }
 
 function readText(file: string): string | undefined {
