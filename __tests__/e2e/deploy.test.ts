@@ -11,6 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
+import { silentLogger } from '../../src/core/logger.ts';
+import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, type ModelRepo } from '../helpers/model-repo.ts';
@@ -205,6 +208,31 @@ describe('a failing state machine update', () => {
     assert.equal(after.env.IMAGE_TAG, before.env.IMAGE_TAG);
     fs.writeFileSync(definition, text);
     repo.commit('back to the deployed definition');
+  });
+});
+
+describe('two deploys at once', () => {
+  it('fails clearly, naming the holder, when another deploy holds the lock and no wait is allowed', async () => {
+    const s3 = new S3Client({ region: account.region, endpoint: account.endpointUrl, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const other = await acquireDeployLock(
+      s3,
+      { bucket: name, owner: { runId: '4242-1', sha: 'f'.repeat(40), actor: 'octocat' }, ttlSeconds: 600, waitSeconds: 0 },
+      silentLogger,
+    );
+    try {
+      const before = await lambdaNow();
+      repo.git('commit', '-q', '--allow-empty', '-m', 'while another deploy runs');
+      const sha = repo.git('rev-parse', 'HEAD');
+      const run = await deploy({ 'lock-timeout-minutes': '0' }, { sha });
+      assert.equal(run.exitCode, 1);
+      assert.match(failureMessage(run), /4242-1/);
+      assert.match(failureMessage(run), /octocat/);
+      assert.equal(await imageTagExists(sha), false, 'nothing pushed while the lock is held');
+      assert.deepEqual(await lambdaNow(), before);
+    } finally {
+      await other.release();
+      s3.destroy();
+    }
   });
 });
 

@@ -22,6 +22,9 @@ export function runnerContext(env: NodeJS.ProcessEnv = process.env): { run: RunC
       after: typeof event.after === 'string' ? event.after : undefined,
       repositoryUrl,
       eventName: env.GITHUB_EVENT_NAME || undefined,
+      runId: env.GITHUB_RUN_ID ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || '1'}` : undefined,
+      runUrl: repositoryUrl && env.GITHUB_RUN_ID ? `${repositoryUrl}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+      actor: env.GITHUB_ACTOR || undefined,
     },
   };
 }

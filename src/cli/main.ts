@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -106,5 +107,11 @@ function localGit(folder: string): GitContext {
   };
   const sha = git('rev-parse', 'HEAD');
   const tag = sha ? git('describe', '--tags', '--exact-match', sha) : undefined;
-  return { sha, tag, ref: tag ? `refs/tags/${tag}` : git('symbolic-ref', '-q', 'HEAD') };
+  return {
+    sha,
+    tag,
+    ref: tag ? `refs/tags/${tag}` : git('symbolic-ref', '-q', 'HEAD'),
+    runId: `cli-${os.hostname()}-${process.pid}`,
+    actor: os.userInfo().username,
+  };
 }

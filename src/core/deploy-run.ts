@@ -6,6 +6,7 @@ import { createAwsClients, destroyAwsClients } from '../deploy/aws.ts';
 import { parseDeployOptions } from '../deploy/options.ts';
 import { DeployRunError, runDeploySteps } from '../deploy/run-deploy.ts';
 import { DeployError } from '../deploy/step.ts';
+import { acquireDeployLock, parseLockOptions } from '../lock/deploy-lock.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import type { ModelConfig } from './config.ts';
 import type { RunDependencies, RunResult } from './run.ts';
@@ -16,6 +17,7 @@ export async function runDeploy(
   { logger, get, git }: RunDependencies,
 ): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure'>> {
   const options = parseDeployOptions(get);
+  const lockOptions = parseLockOptions(get);
   const { names } = validation;
   if (config.region === undefined) {
     return fail('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
@@ -27,6 +29,7 @@ export async function runDeploy(
     return fail('No commit to tag the image with.', 'Run from a git checkout, or set input `image-tag`.');
   }
 
+  const bucket = names.bucket.value;
   const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
   try {
     const result = await runDeploySteps({
@@ -44,6 +47,17 @@ export async function runDeploy(
         bucketName: names.bucket.value,
       },
       definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+      lock: () =>
+        acquireDeployLock(
+          clients.s3,
+          {
+            bucket,
+            owner: { runId: git.runId ?? `run-${process.pid}`, sha: git.sha, actor: git.actor, url: git.runUrl },
+            ttlSeconds: lockOptions.ttlMinutes * 60,
+            waitSeconds: lockOptions.timeoutMinutes * 60,
+          },
+          logger,
+        ),
     });
     return { steps: result.reports, outputs: result.outputs };
   } catch (error) {

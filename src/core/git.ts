@@ -13,6 +13,11 @@ export interface GitContext {
   /** e.g. https://github.com/org/model — for the image's OCI source label and links. */
   repositoryUrl?: string;
   eventName?: string;
+  /** Names this run to whoever waits for its deploy lock: the GitHub run (with attempt), or the CLI's host and pid. */
+  runId?: string;
+  /** Link to the run, when there is one. */
+  runUrl?: string;
+  actor?: string;
 }
 
 export function tagOfRef(ref: string | undefined): string | undefined {

@@ -77,8 +77,10 @@ export async function runPreflight(
   target: DeployTarget,
   steps: readonly StepName[],
   logger: Logger,
+  /** Resources to check whatever the steps: a deploy always needs the bucket, where its lock lives. */
+  alsoNeeds: ReadonlyArray<'bucket'> = [],
 ): Promise<Preflight> {
-  const needs = new Set(steps.flatMap((step) => NEEDS[step]));
+  const needs = new Set([...steps.flatMap((step) => NEEDS[step]), ...alsoNeeds]);
   const region = await clients.sts.config.region();
   if (!region) {
     throw new DeployError('No AWS region is set.', 'Set AWS_REGION (aws-actions/configure-aws-credentials does).');

@@ -35,6 +35,16 @@ export interface RunDeployInput {
   scenarios?: (preflight: Preflight) => DeployStep<unknown, unknown>;
   /** Seconds between Lambda status polls (default 1 to 15). */
   lambdaPollDelay?: { min: number; max: number };
+  /**
+   * Deploy mode: the lock taken after every plan succeeded and before the first write (so that two deploys of
+   * one model never interleave), checked before each write and released at the end, also on failure.
+   */
+  lock?: (preflight: Preflight) => Promise<HeldLock>;
+}
+
+export interface HeldLock {
+  assertHeld(): void;
+  release(): Promise<void>;
 }
 
 export interface DeployRunResult {
@@ -61,7 +71,9 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
   const publish = shouldPublish(options, git);
   const imageTag = imageTagsFor(options, git)[0];
 
-  const preflight = await logger.group('Preflight (read-only)', () => runPreflight(clients, target, options.steps, logger));
+  const preflight = await logger.group('Preflight (read-only)', () =>
+    runPreflight(clients, target, options.steps, logger, mode === 'deploy' && input.lock ? ['bucket'] : []),
+  );
 
   // --- plans (read-only) ---------------------------------------------------------------------------------------
   const needImage = selected.has('image') || selected.has('lambda');
@@ -140,7 +152,9 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
 
   // --- apply (writes) ------------------------------------------------------------------------------------------
   const reports: StepReport[] = [];
+  const lock = input.lock ? await logger.group('Deploy lock', () => input.lock!(preflight)) : undefined;
   const timed = async <T>(title: string, task: () => Promise<T>): Promise<{ value: T; seconds: number }> => {
+    lock?.assertHeld();
     const started = performance.now();
     const value = await logger.group(title, task);
     return { value, seconds: (performance.now() - started) / 1000 };
@@ -186,6 +200,8 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
   } catch (error) {
     if (error instanceof DeployError) throw new DeployRunError(error, reports);
     throw error;
+  } finally {
+    await lock?.release();
   }
   return { preflight, reports, outputs: collectOutputs(reports) };
 }

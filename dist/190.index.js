@@ -1,8 +1,8 @@
-export const id = 414;
-export const ids = [414];
+export const id = 190;
+export const ids = [190];
 export const modules = {
 
-/***/ 7414:
+/***/ 3190:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -526,8 +526,10 @@ const NEEDS = {
     scenarios: ['bucket'],
 };
 const PLATFORMS = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
-async function runPreflight(clients, target, steps, logger) {
-    const needs = new Set(steps.flatMap((step) => NEEDS[step]));
+async function runPreflight(clients, target, steps, logger, 
+/** Resources to check whatever the steps: a deploy always needs the bucket, where its lock lives. */
+alsoNeeds = []) {
+    const needs = new Set([...steps.flatMap((step) => NEEDS[step]), ...alsoNeeds]);
     const region = await clients.sts.config.region();
     if (!region) {
         throw new DeployError('No AWS region is set.', 'Set AWS_REGION (aws-actions/configure-aws-credentials does).');
@@ -1327,7 +1329,7 @@ async function runDeploySteps(input) {
     const selected = new Set(options.steps);
     const publish = shouldPublish(options, git);
     const imageTag = imageTagsFor(options, git)[0];
-    const preflight = await logger.group('Preflight (read-only)', () => runPreflight(clients, target, options.steps, logger));
+    const preflight = await logger.group('Preflight (read-only)', () => runPreflight(clients, target, options.steps, logger, mode === 'deploy' && input.lock ? ['bucket'] : []));
     // --- plans (read-only) ---------------------------------------------------------------------------------------
     const needImage = selected.has('image') || selected.has('lambda');
     const docker = input.docker ?? new CliDockerEngine({ logger });
@@ -1398,7 +1400,9 @@ async function runDeploySteps(input) {
     }
     // --- apply (writes) ------------------------------------------------------------------------------------------
     const reports = [];
+    const lock = input.lock ? await logger.group('Deploy lock', () => input.lock(preflight)) : undefined;
     const timed = async (title, task) => {
+        lock?.assertHeld();
         const started = performance.now();
         const value = await logger.group(title, task);
         return { value, seconds: (performance.now() - started) / 1000 };
@@ -1449,6 +1453,9 @@ async function runDeploySteps(input) {
             throw new DeployRunError(error, reports);
         throw error;
     }
+    finally {
+        await lock?.release();
+    }
     return { preflight, reports, outputs: collectOutputs(reports) };
 }
 /** After a failed state machine update: roll the Lambda back when it moved and rollback is on; the error says so. */
@@ -1473,6 +1480,342 @@ function collectOutputs(reports) {
     return Object.assign({}, ...reports.map((report) => report.outputs));
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+;// CONCATENATED MODULE: ./src/lock/deploy-lock.ts
+/**
+ * The deploy lock: one deploy per model at a time, across runs, runners and machines.
+ *
+ * A JSON object at `_common/.deploy-lock.json` in the model's bucket names its holder. It is taken with S3
+ * conditional writes: `PutObject` with `If-None-Match: *` creates it only when absent; an expired lock is replaced
+ * with `If-Match: <its ETag>`; the holder renews it (heartbeat) with `If-Match: <our ETag>` and releases it with a
+ * conditional `DeleteObject` (`If-Match: <our ETag>`), so a run never deletes or overwrites a lock it does not hold.
+ * S3 answers 412 PreconditionFailed when a condition fails and 409 ConditionalRequestConflict when two conditional
+ * requests race; both mean "someone else got there first": read the lock again.
+ *
+ * Expiry is judged on S3's clock only: a lock is expired when the `Date` of S3's answer is past its `LastModified`
+ * plus the holder's TTL, so runners with skewed clocks agree. A crashed run's lock therefore frees itself after its
+ * TTL; a live holder rewrites it every TTL/3.
+ *
+ * Every write carries a random token. After a write whose answer was lost (the SDK retried and S3 answered 412),
+ * reading the lock back and finding our token tells us the write did happen. After taking the lock, we wait a
+ * moment and read it back: on S3 this always finds our token (the conditional write is atomic); it also protects
+ * against stores whose conditional check is not atomic with the write (moto 5.2.1 checks, then writes, in a
+ * threaded server), where two racing creates could both be answered 200.
+ *
+ * Permissions: s3:GetObject, s3:PutObject and s3:DeleteObject on `<bucket>/_common/.deploy-lock.json`
+ * (a conditional delete with an ETag needs s3:GetObject too).
+ */
+
+
+
+const LOCK_KEY = '_common/.deploy-lock.json';
+/** Defaults of the action inputs. The wait is longer than the TTL, so a crashed run never makes the next one fail. */
+const DEFAULT_LOCK_TIMEOUT_MINUTES = 15;
+const DEFAULT_LOCK_TTL_MINUTES = 10;
+const DEFAULT_POLL_SECONDS = 10;
+/** The longest a GitHub-hosted job may run: waiting longer makes no sense. */
+const MAX_MINUTES = 360;
+/** Reads the action inputs `lock-timeout-minutes` and `lock-ttl-minutes` ('' = default). */
+function parseLockOptions(get) {
+    const read = (name, fallback, minimum) => {
+        const raw = get(name).trim();
+        if (raw === '')
+            return fallback;
+        const value = Number(raw);
+        if (!Number.isFinite(value) || value < minimum || value > MAX_MINUTES) {
+            throw new DeployError(`Input ${name} is '${raw}': give a number of minutes from ${minimum} to ${MAX_MINUTES} (default ${fallback}).`, name === 'lock-timeout-minutes' ? 'Use 0 to fail at once when another deploy of the model runs.' : undefined);
+        }
+        return value;
+    };
+    return {
+        timeoutMinutes: read('lock-timeout-minutes', DEFAULT_LOCK_TIMEOUT_MINUTES, 0),
+        ttlMinutes: read('lock-ttl-minutes', DEFAULT_LOCK_TTL_MINUTES, 1),
+    };
+}
+/** Who holds a lock, in words: `run 42 (commit 1a2b3c4, by alice, https://...) since 2025-01-01T10:00:00Z`. */
+function describeHolder(body) {
+    if (!body)
+        return 'an unknown holder (the lock object is not one this action wrote)';
+    const details = [body.sha ? `commit ${body.sha.slice(0, 12)}` : '', body.actor ? `by ${body.actor}` : '', body.url ?? ''].filter(Boolean);
+    return `run ${body.runId}${details.length ? ` (${details.join(', ')})` : ''} since ${body.startedAt}`;
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const deploy_lock_status = (error) => error?.$metadata?.httpStatusCode;
+const deploy_lock_errorName = (error) => error?.name;
+/** 412 (condition failed) or 409 (a concurrent conditional request won): someone else wrote first. */
+const lostRace = (error) => deploy_lock_status(error) === 412 || deploy_lock_status(error) === 409 || deploy_lock_errorName(error) === 'PreconditionFailed' || deploy_lock_errorName(error) === 'ConditionalRequestConflict';
+const isMissing = (error) => deploy_lock_errorName(error) === 'NoSuchKey' || deploy_lock_errorName(error) === 'NotFound' || deploy_lock_status(error) === 404;
+function parseBody(text) {
+    try {
+        const value = JSON.parse(text);
+        if (value && value.version === 1 && typeof value.token === 'string' && typeof value.runId === 'string' && typeof value.ttlSeconds === 'number') {
+            return value;
+        }
+    }
+    catch {
+        // not JSON: an unknown holder
+    }
+    return undefined;
+}
+/** Reads the lock (undefined when there is none), with S3's own clock from the answer's Date header. */
+async function readLock(s3, bucket) {
+    const command = new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: LOCK_KEY });
+    let serverDate;
+    command.middlewareStack.add((next) => async (args) => {
+        const result = await next(args);
+        const headers = result.response?.headers;
+        serverDate = headers?.date ?? headers?.Date;
+        return result;
+    }, { step: 'deserialize', name: 'deployLockServerDate' });
+    try {
+        const answer = await s3.send(command);
+        const text = (await answer.Body?.transformToString()) ?? '';
+        const serverNow = serverDate ? new Date(serverDate) : new Date();
+        return {
+            body: parseBody(text),
+            etag: answer.ETag ?? '',
+            lastModified: answer.LastModified ?? serverNow,
+            serverNow: Number.isNaN(serverNow.getTime()) ? new Date() : serverNow,
+        };
+    }
+    catch (error) {
+        if (isMissing(error))
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * Expired on S3's clock: LastModified + the holder's TTL is past (our TTL when the holder's is unknown). Both
+ * times are whole seconds (HTTP dates), rounded down: the strict comparison makes a lock expire between TTL and
+ * TTL + 1 s after its last write, never before.
+ */
+function isExpired(lock, fallbackTtlSeconds) {
+    const ttl = lock.body?.ttlSeconds ?? fallbackTtlSeconds;
+    return lock.serverNow.getTime() > lock.lastModified.getTime() + ttl * 1000;
+}
+function wrapAwsError(error, doing, bucket) {
+    if (error instanceof DeployError)
+        throw error;
+    const name = deploy_lock_errorName(error) ?? 'Error';
+    const message = error?.message ?? String(error);
+    if (deploy_lock_status(error) === 501 || name === 'NotImplemented') {
+        throw new DeployError(`The S3 endpoint for bucket ${bucket} does not support conditional writes (${name}), which the deploy lock needs.`, 'Use Amazon S3 (conditional writes since 2024) or an S3-compatible store that supports If-None-Match / If-Match.', { cause: error });
+    }
+    if (name === 'AccessDenied' || deploy_lock_status(error) === 403) {
+        throw new DeployError(`Access denied while ${doing} s3://${bucket}/${LOCK_KEY}: allow s3:GetObject, s3:PutObject and s3:DeleteObject on it for the deploy role.`, undefined, { cause: error });
+    }
+    if (name === 'NoSuchBucket') {
+        throw new DeployError(`Bucket ${bucket} does not exist: check AWS_BUCKET_NAME in the model's .env and the region.`, undefined, { cause: error });
+    }
+    throw new DeployError(`Could not ${doing} the deploy lock s3://${bucket}/${LOCK_KEY}: ${name}: ${message}`, 'Re-run the job; if it persists, check S3 access.', { cause: error });
+}
+/**
+ * Takes the model's deploy lock, waiting up to `waitSeconds` for another run to release it (or for its lock to
+ * expire). Throws a DeployError naming the holder when the wait runs out. The returned lock renews itself until
+ * released.
+ */
+async function acquireDeployLock(s3, options, logger) {
+    const { bucket, owner } = options;
+    if (!(options.ttlSeconds > 0))
+        throw new DeployError(`The deploy lock TTL must be positive, got ${options.ttlSeconds} s.`);
+    if (!(options.waitSeconds >= 0))
+        throw new DeployError(`The deploy lock wait must be 0 or more, got ${options.waitSeconds} s.`);
+    const pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+    const settleMs = (options.settleSeconds ?? 1) * 1000;
+    const token = (0,external_node_crypto_.randomUUID)();
+    const startedAt = new Date();
+    const deadline = startedAt.getTime() + options.waitSeconds * 1000;
+    const where = `s3://${bucket}/${LOCK_KEY}`;
+    const makeBody = () => {
+        const now = new Date();
+        return {
+            version: 1,
+            token,
+            runId: owner.runId,
+            ...(owner.sha ? { sha: owner.sha } : {}),
+            ...(owner.actor ? { actor: owner.actor } : {}),
+            ...(owner.url ? { url: owner.url } : {}),
+            startedAt: startedAt.toISOString(),
+            renewedAt: now.toISOString(),
+            expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString(),
+            ttlSeconds: options.ttlSeconds,
+        };
+    };
+    const put = async (body, condition) => {
+        const answer = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(body, null, 2), ContentType: 'application/json', ...condition }));
+        return answer.ETag ?? '';
+    };
+    /** After a write that looked successful: is the lock ours? (See the module comment.) */
+    const confirm = async () => {
+        if (settleMs > 0)
+            await sleep(settleMs);
+        const current = await readLock(s3, bucket);
+        return current?.body?.token === token ? current : undefined;
+    };
+    let lastHolder;
+    for (;;) {
+        let current;
+        try {
+            await put(makeBody(), { IfNoneMatch: '*' });
+            const confirmed = await confirm();
+            if (confirmed)
+                return startHeartbeat(s3, options, logger, confirmed, token);
+            current = await readLock(s3, bucket);
+        }
+        catch (error) {
+            if (!lostRace(error))
+                wrapAwsError(error, 'create', bucket);
+            try {
+                current = await readLock(s3, bucket);
+            }
+            catch (readError) {
+                wrapAwsError(readError, 'read', bucket);
+            }
+        }
+        if (!current) {
+            // Released between our write and our read: try again soon.
+            await sleep(Math.min(pollMs, 100));
+            continue;
+        }
+        if (current.body?.token === token) {
+            // Our create took effect but its answer was lost (the SDK's retry then met our own lock).
+            return startHeartbeat(s3, options, logger, current, token);
+        }
+        const holder = describeHolder(current.body);
+        if (isExpired(current, options.ttlSeconds)) {
+            try {
+                await put(makeBody(), { IfMatch: current.etag });
+                const confirmed = await confirm();
+                if (confirmed) {
+                    logger.warning(`Took over the deploy lock ${where} from ${holder}: it had expired (no heartbeat for ${current.body?.ttlSeconds ?? options.ttlSeconds} s; that run probably crashed or was cancelled).`);
+                    return startHeartbeat(s3, options, logger, confirmed, token);
+                }
+            }
+            catch (error) {
+                if (!lostRace(error) && !isMissing(error))
+                    wrapAwsError(error, 'take over', bucket);
+            }
+            continue; // someone else replaced or removed it first: look again
+        }
+        const now = Date.now();
+        const expiresOnS3 = new Date(current.lastModified.getTime() + (current.body?.ttlSeconds ?? options.ttlSeconds) * 1000);
+        if (now >= deadline) {
+            const waited = options.waitSeconds > 0 ? ` after waiting ${formatDuration(options.waitSeconds)}` : '';
+            throw new DeployError(`Another deploy of this model holds the lock ${where}${waited}: ${holder}, expires ${expiresOnS3.toISOString()} unless renewed.`, options.waitSeconds > 0
+                ? 'Re-run this job once that deploy has finished, or raise lock-timeout-minutes; serialise deploys with a GitHub concurrency group (README: "Two deploys at once").'
+                : 'lock-timeout-minutes is 0: re-run once that deploy has finished, or give lock-timeout-minutes a value to wait for it.');
+        }
+        if (holder !== lastHolder) {
+            logger.info(`Waiting for the deploy lock ${where}, held by ${holder} (waiting up to ${formatDuration(Math.max(0, (deadline - now) / 1000))}).`);
+            lastHolder = holder;
+        }
+        else {
+            logger.debug(`Deploy lock still held by ${holder}.`);
+        }
+        await sleep(Math.max(10, Math.min(pollMs, deadline - now)));
+    }
+}
+function formatDuration(seconds) {
+    if (seconds < 90)
+        return `${Math.round(seconds)} s`;
+    return `${Math.round(seconds / 60)} min`;
+}
+/** Wraps a lock we hold: renews it every heartbeat, releases it on demand. */
+function startHeartbeat(s3, options, logger, taken, token) {
+    const { bucket } = options;
+    const where = `s3://${bucket}/${LOCK_KEY}`;
+    let etag = taken.etag;
+    const body = taken.body;
+    let state = 'held';
+    let lostTo = '';
+    let inflight = Promise.resolve();
+    const markLost = (current) => {
+        state = 'lost';
+        lostTo = current ? describeHolder(current.body) : 'nobody (the lock object was deleted)';
+        clearInterval(timer);
+        logger.warning(`The deploy lock ${where} is no longer ours: now held by ${lostTo}. Another deploy of this model may run at the same time.`);
+    };
+    const renew = async () => {
+        if (state !== 'held')
+            return;
+        const now = new Date();
+        const renewed = { ...body, renewedAt: now.toISOString(), expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() };
+        try {
+            const answer = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(renewed, null, 2), ContentType: 'application/json', IfMatch: etag }));
+            etag = answer.ETag ?? etag;
+            logger.debug(`Renewed the deploy lock ${where} until ${renewed.expiresAt}.`);
+        }
+        catch (error) {
+            if (!lostRace(error) && !isMissing(error)) {
+                logger.warning(`Could not renew the deploy lock ${where} (${deploy_lock_errorName(error)}: ${error.message}); will retry.`);
+                return;
+            }
+            const current = await readLock(s3, bucket).catch(() => null);
+            if (current === null)
+                return; // unreadable now: retry at the next beat
+            if (current?.body?.token === token) {
+                etag = current.etag; // our renewal happened, its answer was lost
+                return;
+            }
+            markLost(current);
+        }
+    };
+    const heartbeatMs = (options.heartbeatSeconds ?? options.ttlSeconds / 3) * 1000;
+    const timer = setInterval(() => {
+        inflight = inflight.then(renew, renew);
+    }, Math.max(100, heartbeatMs));
+    timer.unref(); // a forgotten release must not keep the process alive; the lock then expires
+    logger.info(`Took the deploy lock ${where} (expires ${options.ttlSeconds} s after the last heartbeat).`);
+    return {
+        bucket,
+        key: LOCK_KEY,
+        body,
+        isHeld: () => state === 'held',
+        assertHeld: () => {
+            if (state === 'lost') {
+                throw new DeployError(`The deploy lock ${where} was taken by ${lostTo} while this run held it; stopped to avoid two deploys at once.`, 'Raise lock-ttl-minutes if this run was paused longer than the TTL, then re-run.');
+            }
+            if (state === 'released')
+                throw new DeployError(`The deploy lock ${where} was already released by this run.`);
+        },
+        release: async () => {
+            if (state === 'released')
+                return;
+            clearInterval(timer);
+            await inflight.catch(() => { });
+            if (state === 'lost') {
+                state = 'released';
+                logger.warning(`Left the deploy lock ${where} in place: it belongs to ${lostTo}.`);
+                return;
+            }
+            state = 'released';
+            for (let attempt = 0; attempt < 2; attempt += 1) {
+                try {
+                    await s3.send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: bucket, Key: LOCK_KEY, IfMatch: etag }));
+                    logger.info(`Released the deploy lock ${where}.`);
+                    return;
+                }
+                catch (error) {
+                    if (isMissing(error))
+                        return; // already gone (e.g. our delete happened but its answer was lost)
+                    if (!lostRace(error))
+                        wrapAwsError(error, 'release', bucket);
+                    const current = await readLock(s3, bucket);
+                    if (!current)
+                        return;
+                    if (current.body?.token !== token) {
+                        logger.warning(`Left the deploy lock ${where} in place: it now belongs to ${describeHolder(current.body)}.`);
+                        return;
+                    }
+                    etag = current.etag; // ours with another ETag (a renewal whose answer was lost): delete that
+                }
+            }
+            logger.warning(`Could not release the deploy lock ${where}; it expires by itself ${options.ttlSeconds} s after its last renewal.`);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/core/deploy-run.ts
 /**
  * plan and deploy modes: parse the deploy inputs, make the AWS clients, and run the steps (preflight → plans →
@@ -1482,8 +1825,10 @@ function collectOutputs(reports) {
 
 
 
+
 async function runDeploy(config, validation, { logger, get, git }) {
     const options = parseDeployOptions(get);
+    const lockOptions = parseLockOptions(get);
     const { names } = validation;
     if (config.region === undefined) {
         return fail('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
@@ -1494,6 +1839,7 @@ async function runDeploy(config, validation, { logger, get, git }) {
     if (!git.sha && options.imageTag === undefined) {
         return fail('No commit to tag the image with.', 'Run from a git checkout, or set input `image-tag`.');
     }
+    const bucket = names.bucket.value;
     const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
     try {
         const result = await runDeploySteps({
@@ -1511,6 +1857,12 @@ async function runDeploy(config, validation, { logger, get, git }) {
                 bucketName: names.bucket.value,
             },
             definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+            lock: () => acquireDeployLock(clients.s3, {
+                bucket,
+                owner: { runId: git.runId ?? `run-${process.pid}`, sha: git.sha, actor: git.actor, url: git.runUrl },
+                ttlSeconds: lockOptions.ttlMinutes * 60,
+                waitSeconds: lockOptions.timeoutMinutes * 60,
+            }, logger),
         });
         return { steps: result.reports, outputs: result.outputs };
     }
