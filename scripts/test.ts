@@ -6,10 +6,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = path.join(root, '.local-account');
+// Short: dockerd's and containerd's unix sockets live in it. One per checkout, so two clones never share one.
+const stateDir = path.join(os.tmpdir(), `qla-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`);
 const logFile = path.join(stateDir, 'test-run.log');
 fs.mkdirSync(stateDir, { recursive: true });
 const log = fs.openSync(logFile, 'a');
