@@ -6,7 +6,9 @@ import { createAwsClients, destroyAwsClients } from '../deploy/aws.ts';
 import { parseDeployOptions } from '../deploy/options.ts';
 import { DeployRunError, runDeploySteps } from '../deploy/run-deploy.ts';
 import { DeployError } from '../deploy/step.ts';
+import type { DeployStep } from '../deploy/step.ts';
 import { acquireDeployLock, parseLockOptions } from '../lock/deploy-lock.ts';
+import { ScenarioSyncStep, changedFilesBetween, parseSyncOptions, type SyncOutcome, type SyncPlan } from '../sync/index.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import type { ModelConfig } from './config.ts';
 import type { RunDependencies, RunResult } from './run.ts';
@@ -18,6 +20,7 @@ export async function runDeploy(
 ): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure'>> {
   const options = parseDeployOptions(get);
   const lockOptions = parseLockOptions(get);
+  const syncOptions = parseSyncOptions(get);
   const { names } = validation;
   if (config.region === undefined) {
     return fail('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
@@ -30,10 +33,15 @@ export async function runDeploy(
   }
 
   const bucket = names.bucket.value;
+  const mode = config.mode === 'plan' ? 'plan' : 'deploy';
+  const changedFiles =
+    options.steps.includes('scenarios') && syncOptions.scenarios.kind === 'changed'
+      ? await changedFilesBetween(config.modelFolder, git.before, git.after)
+      : null;
   const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
   try {
     const result = await runDeploySteps({
-      mode: config.mode === 'plan' ? 'plan' : 'deploy',
+      mode,
       clients,
       logger,
       options,
@@ -47,6 +55,10 @@ export async function runDeploy(
         bucketName: names.bucket.value,
       },
       definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+      scenarios: () => {
+        const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
+        return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync) as DeployStep<unknown, unknown>;
+      },
       lock: () =>
         acquireDeployLock(
           clients.s3,
@@ -72,6 +84,29 @@ export async function runDeploy(
   } finally {
     destroyAwsClients(clients);
   }
+}
+
+/**
+ * A scenario that cannot be synced as asked (a web-app edit with `on-conflict: fail`, a lock with `locked: fail`)
+ * is found while planning: the deploy stops there, before the image is pushed or anything else is written.
+ */
+function failingBeforeAnyWrite(sync: ScenarioSyncStep): DeployStep<SyncPlan, SyncOutcome> {
+  return {
+    name: sync.name,
+    plan: async () => {
+      const plan = await sync.plan();
+      if (plan.problems.length > 0) {
+        throw new DeployError(
+          `The scenario sync cannot complete, so nothing was deployed:\n${plan.problems.join('\n')}`,
+          'Bring the web-app edits into the repository, or set `on-conflict: skip` / `overwrite` (and `locked`) to decide.',
+        );
+      }
+      return plan;
+    },
+    apply: (plan) => sync.apply(plan),
+    reportPlan: (plan) => sync.reportPlan(plan),
+    reportOutcome: (outcome) => sync.reportOutcome(outcome),
+  };
 }
 
 function fail(message: string, hint: string): Pick<RunResult, 'steps' | 'outputs' | 'failure'> {

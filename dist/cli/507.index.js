@@ -1,8 +1,8 @@
-export const id = 190;
-export const ids = [190];
+export const id = 507;
+export const ids = [507];
 export const modules = {
 
-/***/ 3190:
+/***/ 2507:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -46,7 +46,7 @@ function createAwsClients(options = {}) {
         ecr: new dist_cjs/* ECRClient */.S70(config),
         lambda: new client_lambda_dist_cjs/* LambdaClient */.Nox(config),
         sfn: new client_sfn_dist_cjs/* SFNClient */.ZIB(config),
-        s3: new client_s3_dist_cjs/* S3Client */.YxF(config),
+        s3: new client_s3_dist_cjs.S3Client(config),
     };
 }
 function destroyAwsClients(clients) {
@@ -569,7 +569,7 @@ alsoNeeds = []) {
         needs.has('bucket') &&
             check(`S3 bucket ${target.bucketName}`, async () => {
                 try {
-                    await clients.s3.send(new client_s3_dist_cjs/* HeadBucketCommand */.kuI({ Bucket: target.bucketName }));
+                    await clients.s3.send(new client_s3_dist_cjs.HeadBucketCommand({ Bucket: target.bucketName }));
                 }
                 catch (error) {
                     if (httpStatus(error) === 404) {
@@ -1560,7 +1560,7 @@ function parseBody(text) {
 }
 /** Reads the lock (undefined when there is none), with S3's own clock from the answer's Date header. */
 async function readLock(s3, bucket) {
-    const command = new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: LOCK_KEY });
+    const command = new client_s3_dist_cjs.GetObjectCommand({ Bucket: bucket, Key: LOCK_KEY });
     let serverDate;
     command.middlewareStack.add((next) => async (args) => {
         const result = await next(args);
@@ -1643,7 +1643,7 @@ async function acquireDeployLock(s3, options, logger) {
         };
     };
     const put = async (body, condition) => {
-        const answer = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(body, null, 2), ContentType: 'application/json', ...condition }));
+        const answer = await s3.send(new client_s3_dist_cjs.PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(body, null, 2), ContentType: 'application/json', ...condition }));
         return answer.ETag ?? '';
     };
     /** After a write that looked successful: is the lock ours? (See the module comment.) */
@@ -1742,7 +1742,7 @@ function startHeartbeat(s3, options, logger, taken, token) {
         const now = new Date();
         const renewed = { ...body, renewedAt: now.toISOString(), expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString() };
         try {
-            const answer = await s3.send(new client_s3_dist_cjs/* PutObjectCommand */.wKZ({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(renewed, null, 2), ContentType: 'application/json', IfMatch: etag }));
+            const answer = await s3.send(new client_s3_dist_cjs.PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(renewed, null, 2), ContentType: 'application/json', IfMatch: etag }));
             etag = answer.ETag ?? etag;
             logger.debug(`Renewed the deploy lock ${where} until ${renewed.expiresAt}.`);
         }
@@ -1792,7 +1792,7 @@ function startHeartbeat(s3, options, logger, taken, token) {
             state = 'released';
             for (let attempt = 0; attempt < 2; attempt += 1) {
                 try {
-                    await s3.send(new client_s3_dist_cjs/* DeleteObjectCommand */.k4j({ Bucket: bucket, Key: LOCK_KEY, IfMatch: etag }));
+                    await s3.send(new client_s3_dist_cjs.DeleteObjectCommand({ Bucket: bucket, Key: LOCK_KEY, IfMatch: etag }));
                     logger.info(`Released the deploy lock ${where}.`);
                     return;
                 }
@@ -1816,6 +1816,1301 @@ function startHeartbeat(s3, options, logger, taken, token) {
     };
 }
 
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __webpack_require__(4006);
+var picomatch_default = /*#__PURE__*/__webpack_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/sync/etag.ts
+/**
+ * Content comparison through S3 ETags, without downloading anything.
+ *
+ * A single-part upload's ETag is the MD5 of the content. A multipart upload's ETag is
+ * `md5(concat(binary md5 of each part))-N`: it depends on the part size the uploader used.
+ * The AWS CLI and boto3 use 8 MiB parts (from 8 MiB files on), @aws-sdk/lib-storage 5 MiB by default,
+ * and this action 8 MiB. The part size is inferred from N and the object size.
+ */
+
+
+
+const MiB = 1024 * 1024;
+/** Part size of this action's multipart uploads: the same as the AWS CLI, so both are recognised. */
+const ACTION_PART_SIZE = 8 * MiB;
+/** Part sizes whose multipart ETags can be recomputed: CLI/boto3 and this action (8 MiB), lib-storage (5 MiB). */
+const KNOWN_PART_SIZES = [8 * MiB, 5 * MiB];
+/** Reads an ETag as listed by S3 (quoted or not). */
+function parseEtag(etag) {
+    const value = etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(value))
+        return { kind: 'single', md5: value };
+    const multipart = /^([0-9a-f]{32})-(\d+)$/.exec(value);
+    if (multipart)
+        return { kind: 'multipart', digest: multipart[1], parts: Number(multipart[2]) };
+    return { kind: 'other' };
+}
+function normaliseEtag(etag) {
+    return etag.trim().replace(/^"|"$/g, '').toLowerCase();
+}
+function partCount(size, partSize) {
+    return Math.max(1, Math.ceil(size / partSize));
+}
+/** The known part sizes that would split an object of `size` bytes into exactly `parts` parts. */
+function candidatePartSizes(size, parts) {
+    return KNOWN_PART_SIZES.filter((partSize) => partCount(size, partSize) === parts);
+}
+/** Accumulates the MD5 of the whole content and the multipart ETags for some part sizes, in one pass. */
+class ContentHasher {
+    #whole = (0,external_node_crypto_.createHash)('md5');
+    #parts;
+    constructor(partSizes) {
+        this.#parts = [...new Set(partSizes)].map((partSize) => ({ partSize, current: (0,external_node_crypto_.createHash)('md5'), filled: 0, digests: [] }));
+    }
+    update(chunk) {
+        this.#whole.update(chunk);
+        for (const part of this.#parts) {
+            let offset = 0;
+            while (offset < chunk.length) {
+                const take = Math.min(part.partSize - part.filled, chunk.length - offset);
+                part.current.update(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
+                part.filled += take;
+                offset += take;
+                if (part.filled === part.partSize) {
+                    part.digests.push(part.current.digest());
+                    part.current = (0,external_node_crypto_.createHash)('md5');
+                    part.filled = 0;
+                }
+            }
+        }
+    }
+    digest() {
+        const multipart = new Map();
+        for (const part of this.#parts) {
+            const digests = part.filled > 0 || part.digests.length === 0 ? [...part.digests, part.current.digest()] : part.digests;
+            const combined = (0,external_node_crypto_.createHash)('md5');
+            for (const digest of digests)
+                combined.update(digest);
+            multipart.set(part.partSize, `${combined.digest('hex')}-${digests.length}`);
+        }
+        return { md5: this.#whole.digest('hex'), multipart };
+    }
+}
+/** Hashes a file as a stream (memory stays flat whatever its size). */
+async function hashFile(path, partSizes = [], knownSize) {
+    if (knownSize !== undefined && knownSize <= MiB)
+        return hashBuffer(await (0,promises_.readFile)(path), partSizes); // small: one read
+    const hasher = new ContentHasher(partSizes);
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: MiB }))
+        hasher.update(chunk);
+    return hasher.digest();
+}
+function hashBuffer(content, partSizes = []) {
+    const hasher = new ContentHasher(partSizes);
+    hasher.update(content);
+    return hasher.digest();
+}
+/** The part sizes to hash a local file with so that a remote ETag can be compared to it. */
+function partSizesToCompare(remoteEtag, remoteSize) {
+    if (remoteEtag === undefined || remoteSize === undefined)
+        return [];
+    const parsed = parseEtag(remoteEtag);
+    return parsed.kind === 'multipart' ? candidatePartSizes(remoteSize, parsed.parts) : [];
+}
+/**
+ * Whether the ETag shows that the remote content equals the local one: 'same', 'different' (another size or
+ * another single-part MD5), or 'unknown' (a multipart ETag that no known part size reproduces, or an ETag that is
+ * not an MD5, as with SSE-KMS): then what the action recorded decides.
+ */
+function compareEtag(remoteEtag, remoteSize, local) {
+    if (remoteSize !== local.size)
+        return 'different';
+    const parsed = parseEtag(remoteEtag);
+    if (parsed.kind === 'single')
+        return parsed.md5 === local.hashes.md5 ? 'same' : 'different';
+    if (parsed.kind === 'multipart') {
+        const candidates = candidatePartSizes(remoteSize, parsed.parts);
+        if (candidates.length === 0)
+            return 'unknown';
+        const remote = `${parsed.digest}-${parsed.parts}`;
+        for (const partSize of candidates) {
+            const computed = local.hashes.multipart.get(partSize);
+            if (computed === undefined)
+                return 'unknown';
+            if (computed === remote)
+                return 'same';
+        }
+        // Another uploader may have used another part size giving the same number of parts.
+        return 'unknown';
+    }
+    return 'unknown';
+}
+
+;// CONCATENATED MODULE: ./src/sync/decide.ts
+
+async function decidePrefix(input) {
+    const { manifest } = input;
+    const decision = {
+        uploads: [],
+        deletes: [],
+        conflicts: [],
+        unchanged: [],
+        keptArtifacts: [],
+        remoteOnly: [],
+        carriedEntries: {},
+    };
+    const metadataCache = new Map();
+    const metadata = (rel) => {
+        let cached = metadataCache.get(rel);
+        if (!cached) {
+            cached = input.readMetadata(rel);
+            metadataCache.set(rel, cached);
+        }
+        return cached;
+    };
+    /** Written (or verified) by the action, and not changed since. */
+    const ownedByAction = async (remote) => {
+        const entry = manifest?.files[remote.rel];
+        if (entry && entry.etag === remote.etag)
+            return true;
+        const meta = await metadata(remote.rel);
+        if (!meta?.md5 || meta.etag !== remote.etag)
+            return false;
+        const parsed = parseEtag(remote.etag);
+        return parsed.kind === 'single' ? parsed.md5 === meta.md5 : true;
+    };
+    const sameContent = async (local, remote) => {
+        if (local.size !== remote.size || local.hashes === null)
+            return false;
+        const hashes = local.hashes;
+        const entry = manifest?.files[remote.rel];
+        if (entry && entry.etag === remote.etag)
+            return entry.md5 === hashes.md5 && entry.size === local.size;
+        const byEtag = compareEtag(remote.etag, remote.size, { size: local.size, hashes });
+        if (byEtag !== 'unknown')
+            return byEtag === 'same';
+        const meta = await metadata(remote.rel);
+        return meta?.md5 !== undefined && meta.etag === remote.etag && meta.md5 === hashes.md5;
+    };
+    const conflictReason = (rel) => manifest?.files[rel]
+        ? 'changed outside the action since the action last wrote it'
+        : 'written outside the action (not recorded by an earlier deploy)';
+    const localRels = new Set();
+    await Promise.all(input.local.map(async (local) => {
+        localRels.add(local.rel);
+        const artifact = input.isArtifact(local.rel);
+        const remote = input.remote.get(local.rel);
+        const upload = (reason) => decision.uploads.push({ rel: local.rel, path: local.path, size: local.size, md5: local.hashes?.md5, blob: local.blob, reason, artifact });
+        if (!remote)
+            return upload('new');
+        if (await sameContent(local, remote)) {
+            const entry = { etag: remote.etag, md5: local.hashes.md5, size: local.size };
+            if (local.blob)
+                entry.blob = local.blob;
+            decision.unchanged.push({ rel: local.rel, entry, artifact });
+            return;
+        }
+        if (artifact)
+            return decision.keptArtifacts.push(local.rel);
+        if (!manifest)
+            return upload('replaces-unrecorded');
+        if (await ownedByAction(remote))
+            return upload('changed');
+        decision.conflicts.push({ rel: local.rel, wanted: 'upload', reason: conflictReason(local.rel) });
+    }));
+    const remoteOnly = [...input.remote.values()].filter((remote) => !localRels.has(remote.rel));
+    await Promise.all(remoteOnly.map(async (remote) => {
+        const entry = manifest?.files[remote.rel];
+        const keepEntry = () => {
+            if (entry && entry.etag === remote.etag)
+                decision.carriedEntries[remote.rel] = entry;
+        };
+        if (!input.isManaged(remote.rel))
+            return keepEntry();
+        if (input.isArtifact(remote.rel) || !input.deleteRemoved) {
+            decision.remoteOnly.push(remote.rel);
+            return keepEntry();
+        }
+        if (!manifest)
+            return decision.deletes.push({ rel: remote.rel, size: remote.size, reason: 'removed-locally-unrecorded' });
+        if (await ownedByAction(remote))
+            return decision.deletes.push({ rel: remote.rel, size: remote.size, reason: 'removed-locally' });
+        decision.conflicts.push({ rel: remote.rel, wanted: 'delete', reason: conflictReason(remote.rel) });
+    }));
+    const byRel = (a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0);
+    decision.uploads.sort(byRel);
+    decision.deletes.sort(byRel);
+    decision.conflicts.sort(byRel);
+    decision.unchanged.sort(byRel);
+    decision.keptArtifacts.sort();
+    decision.remoteOnly.sort();
+    return decision;
+}
+/** With on-conflict: overwrite, the conflicting files are uploaded or deleted like the others. */
+function overwriteConflicts(decision, local, remote) {
+    const localByRel = new Map(local.map((file) => [file.rel, file]));
+    for (const conflict of decision.conflicts) {
+        const file = localByRel.get(conflict.rel);
+        if (conflict.wanted === 'upload' && file) {
+            decision.uploads.push({ rel: file.rel, path: file.path, size: file.size, md5: file.hashes?.md5, blob: file.blob, reason: 'overwrites-outside-change', artifact: false });
+        }
+        else if (conflict.wanted === 'delete') {
+            decision.deletes.push({ rel: conflict.rel, size: remote.get(conflict.rel)?.size ?? 0, reason: 'overwrites-outside-change' });
+        }
+    }
+    decision.conflicts = [];
+}
+
+;// CONCATENATED MODULE: ./src/sync/options.ts
+/**
+ * The inputs of the scenario sync, parsed and checked before anything is read or written.
+ * Both the Action and the CLI call `parseSyncOptions` with their own way of reading an input.
+ */
+
+/** Run artifacts: written by runs of the model, never deleted nor overwritten by a deploy. */
+const RUN_ARTIFACT_GLOBS = ['outputs/**', 'logs/**', 'info.json', '.lock'];
+const DEFAULT_UPLOAD_CONCURRENCY = 16;
+const MAX_UPLOAD_CONCURRENCY = 64;
+/** Input names, as the Action and the CLI spell them. */
+const SYNC_INPUTS = {
+    scenarios: 'scenarios',
+    deleteRemoved: 'delete-removed',
+    keep: 'keep',
+    locked: 'locked',
+    onConflict: 'on-conflict',
+    uploadConcurrency: 'upload-concurrency',
+    docsFolder: 'docs-folder',
+};
+/** Why a scenario name is refused, or undefined when it is a safe S3 prefix. */
+function scenarioNameProblem(name) {
+    if (name.length === 0)
+        return 'the name is empty';
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(name))
+        return 'it contains a control character';
+    if (name.includes('/'))
+        return 'it contains "/" (a scenario is one folder under scenarios/)';
+    if (name.includes('\\'))
+        return 'it contains "\\"';
+    if (name.includes('..'))
+        return 'it contains ".."';
+    if (name.startsWith('.'))
+        return 'it starts with "."';
+    if (name.trim() !== name)
+        return 'it starts or ends with a space';
+    if (name === '_common')
+        return '"_common" holds the model-wide files, not a scenario';
+    if (Buffer.byteLength(name) > 512)
+        return 'it is longer than 512 bytes';
+    return undefined;
+}
+/** Splits an input on commas and newlines, trimming and dropping empty entries. */
+function splitList(value) {
+    return value
+        .split(/[,\n\r]/)
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
+}
+function parseSelection(raw) {
+    const value = raw.trim();
+    const lowered = value.toLowerCase();
+    if (value === '' || lowered === 'changed')
+        return { kind: 'changed' };
+    if (lowered === 'all')
+        return { kind: 'all' };
+    if (lowered === 'none')
+        return { kind: 'none' };
+    const names = [...new Set(splitList(value))];
+    for (const name of names) {
+        const problem = scenarioNameProblem(name);
+        if (problem) {
+            throw new Error(`Input "${SYNC_INPUTS.scenarios}": scenario name ${JSON.stringify(name)} is refused because ${problem}. ` +
+                'Use "changed", "all", "none", or names of folders under <model-folder>/scenarios/, separated by commas or newlines.');
+        }
+    }
+    return { kind: 'names', names };
+}
+function parseChoice(input, raw, choices, fallback) {
+    const value = raw.trim().toLowerCase();
+    if (value === '')
+        return fallback;
+    if (choices.includes(value))
+        return value;
+    throw new Error(`Input "${input}": ${JSON.stringify(raw)} is not one of ${choices.join(', ')}.`);
+}
+function parseBoolean(input, raw, fallback) {
+    const value = raw.trim().toLowerCase();
+    if (value === '')
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new Error(`Input "${input}": ${JSON.stringify(raw)} is not a boolean; use true or false.`);
+}
+function parseConcurrency(raw) {
+    const value = raw.trim();
+    if (value === '')
+        return DEFAULT_UPLOAD_CONCURRENCY;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < 1 || number > MAX_UPLOAD_CONCURRENCY) {
+        throw new Error(`Input "${SYNC_INPUTS.uploadConcurrency}": ${JSON.stringify(raw)} is not a whole number from 1 to ${MAX_UPLOAD_CONCURRENCY}.`);
+    }
+    return number;
+}
+function parseKeep(raw) {
+    const globs = splitList(raw);
+    for (const glob of globs) {
+        if (glob.startsWith('/') || glob.split('/').includes('..')) {
+            throw new Error(`Input "${SYNC_INPUTS.keep}": glob ${JSON.stringify(glob)} must be relative to a scenario folder (e.g. "results/**"), without "/" at the start or "..".`);
+        }
+        try {
+            picomatch_default().makeRe(glob, { dot: true });
+        }
+        catch (error) {
+            throw new Error(`Input "${SYNC_INPUTS.keep}": glob ${JSON.stringify(glob)} is not valid: ${error.message}`, { cause: error });
+        }
+    }
+    return [...RUN_ARTIFACT_GLOBS, ...globs];
+}
+function parseDocsFolder(raw) {
+    const value = raw.trim().replace(/\/+$/, '');
+    if (value === '')
+        return 'docs';
+    const parts = value.split('/');
+    // eslint-disable-next-line no-control-regex
+    if (value.startsWith('/') || parts.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
+        throw new Error(`Input "${SYNC_INPUTS.docsFolder}": ${JSON.stringify(raw)} must be a folder inside the model folder (e.g. "docs"), without "/" at the start or "..".`);
+    }
+    return parts.filter((part) => part !== '.' && part !== '').join('/') || 'docs';
+}
+/**
+ * Reads the sync inputs through `get` (which returns '' for an unset input) and checks them.
+ * Throws an Error naming the input and what to write instead.
+ */
+function parseSyncOptions(get) {
+    return {
+        scenarios: parseSelection(get(SYNC_INPUTS.scenarios)),
+        deleteRemoved: parseBoolean(SYNC_INPUTS.deleteRemoved, get(SYNC_INPUTS.deleteRemoved), false),
+        keep: parseKeep(get(SYNC_INPUTS.keep)),
+        locked: parseChoice(SYNC_INPUTS.locked, get(SYNC_INPUTS.locked), ['skip', 'fail', 'overwrite'], 'skip'),
+        onConflict: parseChoice(SYNC_INPUTS.onConflict, get(SYNC_INPUTS.onConflict), ['fail', 'skip', 'overwrite'], 'fail'),
+        uploadConcurrency: parseConcurrency(get(SYNC_INPUTS.uploadConcurrency)),
+        docsFolder: parseDocsFolder(get(SYNC_INPUTS.docsFolder)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sync/local.ts
+/** What the model folder holds: its scenarios and model-wide files, as S3-relative paths. */
+
+
+
+
+async function isDirectory(path) {
+    try {
+        return (await (0,promises_.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+async function fileSize(path) {
+    try {
+        const info = await (0,promises_.stat)(path);
+        return info.isFile() ? info.size : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function scenariosFolder(modelFolder) {
+    return (0,external_node_path_.join)(modelFolder, 'scenarios');
+}
+/**
+ * Names of the local scenarios (folders under `<model>/scenarios/`), sorted.
+ * Hidden folders (`.ipynb_checkpoints`) are not scenarios; a folder whose name is unsafe as a prefix is an error.
+ */
+async function listLocalScenarios(modelFolder) {
+    const folder = scenariosFolder(modelFolder);
+    if (!(await isDirectory(folder)))
+        return [];
+    const names = [];
+    for (const entry of await (0,promises_.readdir)(folder, { withFileTypes: true })) {
+        if (entry.name.startsWith('.'))
+            continue;
+        const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory((0,external_node_path_.join)(folder, entry.name))));
+        if (!isDir)
+            continue;
+        const problem = scenarioNameProblem(entry.name);
+        if (problem) {
+            throw new DeployError(`Scenario folder ${JSON.stringify((0,external_node_path_.join)(folder, entry.name))} cannot be synced because ${problem}.`, 'Rename the folder: a scenario name becomes the S3 prefix "<name>/".');
+        }
+        names.push(entry.name);
+    }
+    return names.sort();
+}
+async function localScenarioExists(modelFolder, name) {
+    return isDirectory((0,external_node_path_.join)(scenariosFolder(modelFolder), name));
+}
+/** Every regular file under `folder` (following symbolic links to files), sorted by relative path. */
+async function listFilesUnder(folder) {
+    if (!(await isDirectory(folder)))
+        return [];
+    const entries = await (0,promises_.readdir)(folder, { withFileTypes: true, recursive: true });
+    const files = [];
+    const pending = [];
+    for (const entry of entries) {
+        if (!entry.isFile() && !entry.isSymbolicLink())
+            continue;
+        const path = (0,external_node_path_.join)(entry.parentPath, entry.name);
+        const rel = (0,external_node_path_.relative)(folder, path).split(external_node_path_.sep).join('/');
+        pending.push(fileSize(path).then((size) => {
+            if (size !== undefined)
+                files.push({ rel, path, size });
+        }));
+        if (pending.length >= 256)
+            await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+/** Model-wide files, keyed under `_common/`: modelConfig.json, steps.json, and the docs folder. */
+async function listCommonFiles(modelFolder, docsFolder) {
+    const files = [];
+    for (const name of ['modelConfig.json', 'steps.json']) {
+        const path = (0,external_node_path_.join)(modelFolder, name);
+        const size = await fileSize(path);
+        if (size !== undefined)
+            files.push({ rel: name, path, size });
+    }
+    const docsPath = (0,external_node_path_.join)(modelFolder, ...docsFolder.split('/'));
+    const hasDocs = await isDirectory(docsPath);
+    if (hasDocs) {
+        for (const file of await listFilesUnder(docsPath))
+            files.push({ ...file, rel: `docs/${file.rel}` });
+    }
+    return { files, hasDocs };
+}
+
+;// CONCATENATED MODULE: ./src/sync/remote.ts
+/**
+ * What the bucket holds under a prefix, and the record of what the action wrote there.
+ *
+ * The record ("manifest", one JSON object per scenario under `_common/.quetzal-deploy/`) maps each file the
+ * action uploaded or found identical to the local file to the ETag it had then. An object whose ETag no longer
+ * matches its record was changed outside the action (a web-app edit). Object metadata alone cannot tell that:
+ * an edit through PutObject drops the metadata, which makes it look like an object from the old scripts.
+ */
+
+
+/** Metadata names (S3 adds `x-amz-meta-`) the action writes on each object it uploads. */
+const METADATA_MD5 = 'quetzal-md5';
+const METADATA_COMMIT = 'quetzal-commit';
+const MANIFEST_PREFIX = '_common/.quetzal-deploy/';
+function manifestKey(target) {
+    return target.kind === 'common' ? `${MANIFEST_PREFIX}common.json` : `${MANIFEST_PREFIX}scenarios/${target.name}.json`;
+}
+/** Every object under `prefix` (all pages). */
+async function listPrefix(s3, bucket, prefix) {
+    const objects = new Map();
+    let token;
+    do {
+        const page = await s3.send(new client_s3_dist_cjs.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const item of page.Contents ?? []) {
+            if (item.Key === undefined || !item.Key.startsWith(prefix))
+                continue;
+            const rel = item.Key.slice(prefix.length);
+            if (rel === '' || rel.endsWith('/'))
+                continue; // folder markers made by consoles
+            objects.set(rel, { rel, etag: normaliseEtag(item.ETag ?? ''), size: item.Size ?? 0 });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+}
+async function prefixHasObjects(s3, bucket, prefix) {
+    const page = await s3.send(new client_s3_dist_cjs.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1 }));
+    return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
+}
+function remote_isMissing(error) {
+    if (error instanceof client_s3_dist_cjs.NoSuchKey || error instanceof client_s3_dist_cjs.NotFound)
+        return true;
+    const name = error?.name;
+    const status = error?.$metadata?.httpStatusCode;
+    return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
+}
+async function readManifest(s3, bucket, key) {
+    let text;
+    try {
+        const response = await s3.send(new client_s3_dist_cjs.GetObjectCommand({ Bucket: bucket, Key: key }));
+        text = (await response.Body?.transformToString('utf-8')) ?? '';
+    }
+    catch (error) {
+        if (remote_isMissing(error))
+            return null;
+        throw error;
+    }
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed?.version !== 1 || typeof parsed.files !== 'object' || parsed.files === null)
+            return null;
+        return parsed;
+    }
+    catch {
+        return null; // a damaged record is treated as no record: content comparison still protects identical files
+    }
+}
+async function writeManifest(s3, bucket, key, manifest) {
+    await s3.send(new client_s3_dist_cjs.PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: JSON.stringify(manifest),
+        ContentType: 'application/json',
+    }));
+}
+/** The action's metadata on an object, or null when the object is gone. */
+async function readActionMetadata(s3, bucket, key) {
+    try {
+        const head = await s3.send(new client_s3_dist_cjs.HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const metadata = head.Metadata ?? {};
+        return { md5: metadata[METADATA_MD5], commit: metadata[METADATA_COMMIT], etag: normaliseEtag(head.ETag ?? '') };
+    }
+    catch (error) {
+        if (remote_isMissing(error))
+            return null;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sync/changed.ts
+/**
+ * Which files a push changed, from git: `git diff --name-only <before> <after>` run inside the model folder
+ * (paths relative to it). Null when it cannot tell: no `before` (a new branch: all zeros), or `before` not in
+ * the clone (shallow checkout, force push): the caller then compares every scenario by content.
+ */
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+const SHA = /^[0-9a-f]{4,64}$/i;
+async function git(cwd, args) {
+    const { stdout } = await run('git', ['-c', 'core.quotepath=off', ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+    return stdout;
+}
+async function isCommit(cwd, ref) {
+    try {
+        await git(cwd, ['cat-file', '-e', `${ref}^{commit}`]);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Paths (relative to `repoDir`, `/`-separated) changed between two commits, deleted and renamed-from paths
+ * included; only changes under `repoDir` are listed. Null when unknown.
+ */
+async function changedFilesBetween(repoDir, before, after) {
+    const from = (before ?? '').trim();
+    const to = (after ?? '').trim() || 'HEAD';
+    if (from === '' || /^0+$/.test(from) || !SHA.test(from))
+        return null;
+    if (to !== 'HEAD' && !SHA.test(to))
+        return null;
+    if (!(await isCommit(repoDir, from)) || !(await isCommit(repoDir, to)))
+        return null;
+    try {
+        const output = await git(repoDir, ['diff', '--name-only', '--no-renames', '--relative', '-z', from, to, '--', '.']);
+        return output.split('\0').filter((path) => path.length > 0);
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Git blob ids of the files under `dir` that git tracks and that are unmodified in the working tree
+ * (paths relative to `dir`). Two files with the same blob id and size have the same content, so the sync can
+ * skip re-hashing a file whose blob it recorded at its last upload. Null when `dir` is not in a git work tree.
+ * Symbolic links and submodules are left out.
+ */
+async function cleanTrackedBlobs(dir) {
+    try {
+        const [listed, modified] = await Promise.all([
+            git(dir, ['ls-files', '--stage', '-z', '--', '.']),
+            git(dir, ['diff', '--name-only', '--relative', '-z', '--', '.']),
+        ]);
+        const dirty = new Set(modified.split('\0').filter((path) => path.length > 0));
+        const blobs = new Map();
+        for (const record of listed.split('\0')) {
+            const match = /^(\d{6}) ([0-9a-f]{40,64}) (\d)\t(.+)$/s.exec(record);
+            if (!match)
+                continue;
+            const [, mode, blob, stage, path] = match;
+            if (stage !== '0' || (mode !== '100644' && mode !== '100755') || dirty.has(path))
+                continue;
+            blobs.set(path, blob);
+        }
+        return blobs;
+    }
+    catch {
+        return null;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
+var lib_storage_dist_cjs = __webpack_require__(2358);
+// EXTERNAL MODULE: ./node_modules/mime-types/index.js
+var mime_types = __webpack_require__(4096);
+;// CONCATENATED MODULE: ./src/sync/transfer.ts
+/** Writes to the bucket: uploads (single-part or multipart, streamed) and batched deletes, each retried. */
+
+
+
+
+
+
+
+/** Content types the web app and browsers expect; others come from mime-types, then application/octet-stream. */
+const CONTENT_TYPES = {
+    '.geojson': 'application/geo+json',
+    '.json': 'application/json',
+    '.csv': 'text/csv',
+    '.parquet': 'application/vnd.apache.parquet',
+    '.md': 'text/markdown',
+    '.txt': 'text/plain',
+};
+function contentTypeFor(key) {
+    const lower = key.toLowerCase();
+    const dot = lower.lastIndexOf('.');
+    if (dot > lower.lastIndexOf('/')) {
+        const known = CONTENT_TYPES[lower.slice(dot)];
+        if (known)
+            return known;
+    }
+    return mime_types.lookup(key) || 'application/octet-stream';
+}
+const DEFAULT_RETRY = { attempts: 4, firstDelayMs: 500 };
+async function withRetries(task, retry, onRetry) {
+    let delay = retry.firstDelayMs;
+    for (let attempt = 1;; attempt += 1) {
+        try {
+            return await task();
+        }
+        catch (error) {
+            if (attempt >= retry.attempts)
+                throw error;
+            onRetry?.(error, attempt);
+            await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
+            delay *= 2;
+        }
+    }
+}
+/** Runs `task` on every item with at most `limit` at once; never rejects (failures are returned). */
+async function forEachLimited(items, limit, task) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const item = items[next];
+            next += 1;
+            await task(item);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+/** A counter of free slots shared by several concurrent loops (uploads of every scenario share one limit). */
+class Slots {
+    #free;
+    #waiting = [];
+    constructor(size) {
+        this.#free = size;
+    }
+    async run(task) {
+        if (this.#free > 0)
+            this.#free -= 1;
+        else
+            await new Promise((resolve) => this.#waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            const waiter = this.#waiting.shift();
+            if (waiter)
+                waiter();
+            else
+                this.#free += 1;
+        }
+    }
+}
+/**
+ * Uploads one file; returns the ETag S3 gave it and the MD5 recorded in its metadata.
+ * Small files go in one PutObject with Content-MD5 (S3 checks it); large ones stream in 8 MiB parts.
+ */
+async function uploadFile(request) {
+    const params = (md5) => {
+        const metadata = { [METADATA_MD5]: md5 };
+        if (request.commitSha)
+            metadata[METADATA_COMMIT] = request.commitSha;
+        return { Bucket: request.bucket, Key: request.key, ContentType: contentTypeFor(request.key), Metadata: metadata };
+    };
+    if (request.size < ACTION_PART_SIZE) {
+        const body = await (0,promises_.readFile)(request.path);
+        if (body.length !== request.size)
+            throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
+        const md5 = hashBuffer(body).md5;
+        if (request.md5 !== undefined && md5 !== request.md5)
+            throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
+        const response = await request.s3.send(new client_s3_dist_cjs.PutObjectCommand({ ...params(md5), Body: body, ContentMD5: Buffer.from(md5, 'hex').toString('base64') }));
+        return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+    }
+    const md5 = request.md5 ?? (await hashFile(request.path)).md5;
+    const upload = new lib_storage_dist_cjs/* Upload */._({
+        client: request.s3,
+        params: { ...params(md5), Body: (0,external_node_fs_.createReadStream)(request.path, { highWaterMark: 1024 * 1024 }), ContentLength: request.size },
+        partSize: ACTION_PART_SIZE,
+        queueSize: 4,
+        leavePartsOnError: false,
+    });
+    const response = await upload.done();
+    return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+}
+/** Deletes keys in batches of 1,000, retrying the keys S3 did not delete; returns those that still failed, with why. */
+async function deleteKeys(s3, bucket, keys, retry) {
+    const failures = [];
+    for (let start = 0; start < keys.length; start += 1000) {
+        let remaining = keys.slice(start, start + 1000);
+        let lastErrors = new Map();
+        let delay = retry.firstDelayMs;
+        for (let attempt = 1; attempt <= retry.attempts && remaining.length > 0; attempt += 1) {
+            if (attempt > 1) {
+                await new Promise((resolve) => setTimeout(resolve, delay));
+                delay *= 2;
+            }
+            try {
+                const response = await s3.send(new client_s3_dist_cjs.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: remaining.map((Key) => ({ Key })), Quiet: true } }));
+                lastErrors = new Map((response.Errors ?? []).map((error) => [error.Key ?? '', `${error.Code}: ${error.Message ?? ''}`]));
+            }
+            catch (error) {
+                lastErrors = new Map(remaining.map((key) => [key, error.message]));
+            }
+            remaining = remaining.filter((key) => lastErrors.has(key));
+        }
+        for (const key of remaining)
+            failures.push({ key, error: lastErrors.get(key) ?? 'unknown error' });
+    }
+    return failures;
+}
+
+;// CONCATENATED MODULE: ./src/sync/report.ts
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+function code(text) {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+const PLAN_STATUS = {
+    sync: 'will sync',
+    unchanged: 'unchanged',
+    locked: 'skipped: locked',
+    conflict: 'stopped: conflict',
+    'removed-locally': 'skipped: not in the repository',
+};
+const MAX_LISTED = 50;
+function fileList(title, keys) {
+    if (keys.length === 0)
+        return '';
+    const shown = keys.slice(0, MAX_LISTED).map((key) => `- ${code(key)}`);
+    if (keys.length > MAX_LISTED)
+        shown.push(`- ... and ${keys.length - MAX_LISTED} more (see the log)`);
+    return `\n<details><summary>${title} (${keys.length})</summary>\n\n${shown.join('\n')}\n\n</details>\n`;
+}
+function scenarioNames(targets, statuses) {
+    return JSON.stringify(targets.filter((t) => t.kind === 'scenario' && statuses.includes(t.status)).map((t) => t.name));
+}
+function reportPlan(plan) {
+    let uploads = 0;
+    let bytes = 0;
+    let deletes = 0;
+    let unchanged = 0;
+    const rows = [];
+    const toDelete = [];
+    const conflicts = [];
+    for (const target of plan.targets) {
+        const decision = target.decision;
+        const active = target.status === 'sync' || target.status === 'unchanged';
+        const up = active ? (decision?.uploads ?? []) : [];
+        const del = active ? (decision?.deletes ?? []) : [];
+        const upBytes = up.reduce((sum, item) => sum + item.size, 0);
+        uploads += up.length;
+        bytes += upBytes;
+        deletes += del.length;
+        unchanged += decision?.unchanged.length ?? 0;
+        toDelete.push(...del.map((item) => `${target.prefix}${item.rel}`));
+        conflicts.push(...(decision?.conflicts ?? []).map((c) => `${target.prefix}${c.rel}: ${c.reason}`));
+        const status = target.blocking ? `${PLAN_STATUS[target.status]} (fails the step)` : PLAN_STATUS[target.status];
+        rows.push(`| ${cell(code(target.prefix))} | ${status} | ${up.length} (${formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`);
+    }
+    const toSync = plan.targets.filter((target) => target.status === 'sync').length;
+    const status = plan.problems.length > 0 ? 'would fail' : toSync > 0 ? `would sync ${toSync} prefix(es)` : 'unchanged';
+    const markdown = (rows.length === 0
+        ? 'No scenario selected.\n'
+        : `| Prefix | Plan | Upload | Delete | Unchanged | Notes |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`) +
+        fileList('Files that would be deleted', toDelete) +
+        fileList('Files changed outside the action', conflicts);
+    return {
+        step: 'scenarios',
+        status,
+        details: [
+            ['Bucket', plan.bucket],
+            ['Scenarios', plan.selection],
+            ['Would upload', `${uploads} file(s), ${formatBytes(bytes)}`],
+            ['Would delete', String(deletes)],
+            ['Unchanged', String(unchanged)],
+        ],
+        outputs: {
+            scenarios: scenarioNames(plan.targets, ['sync', 'unchanged']),
+            'files-uploaded': '0',
+            'bytes-uploaded': '0',
+            'files-deleted': '0',
+            'files-unchanged': String(unchanged),
+        },
+        markdown,
+    };
+}
+const OUTCOME_STATUS = {
+    sync: 'synced',
+    unchanged: 'unchanged',
+    locked: 'skipped: locked',
+    conflict: 'stopped: conflict',
+    'removed-locally': 'skipped: not in the repository',
+    failed: 'failed',
+};
+function reportOutcome(outcome) {
+    let uploads = 0;
+    let bytes = 0;
+    let deletes = 0;
+    let unchanged = 0;
+    const rows = [];
+    const failures = [];
+    const deleted = [];
+    for (const target of outcome.targets) {
+        deleted.push(...target.deletedKeys);
+        uploads += target.uploaded;
+        bytes += target.bytesUploaded;
+        deletes += target.deleted;
+        unchanged += target.unchanged;
+        failures.push(...target.failures.map((f) => `${f.key}: ${f.error}`));
+        rows.push(`| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`);
+    }
+    const synced = outcome.targets.filter((target) => target.status === 'sync').length;
+    const status = outcome.problems.length > 0 ? 'failed' : synced > 0 ? `synced ${synced} prefix(es)` : 'unchanged';
+    const markdown = (rows.length === 0
+        ? 'No scenario selected.\n'
+        : `| Prefix | Result | Uploaded | Deleted | Unchanged | Notes |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`) +
+        fileList('Deleted files', deleted) +
+        fileList('Failures', failures);
+    return {
+        step: 'scenarios',
+        status,
+        details: [
+            ['Bucket', outcome.bucket],
+            ['Uploaded', `${uploads} file(s), ${formatBytes(bytes)}`],
+            ['Deleted', String(deletes)],
+            ['Unchanged', String(unchanged)],
+        ],
+        outputs: {
+            scenarios: scenarioNames(outcome.targets, ['sync', 'unchanged']),
+            'files-uploaded': String(uploads),
+            'bytes-uploaded': String(bytes),
+            'files-deleted': String(deletes),
+            'files-unchanged': String(unchanged),
+        },
+        markdown,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sync/step.ts
+/**
+ * The `scenarios` deploy step: syncs `<model>/scenarios/<name>/` to `s3://<bucket>/<name>/` and the model-wide
+ * files to `_common/`, by content, without ever losing data:
+ * - nothing is deleted unless `delete-removed` is on, and never run artifacts (outputs/, logs/, info.json, .lock);
+ * - a scenario locked remotely is left alone (`locked`);
+ * - a file changed outside the action since the action wrote it stops its scenario (`on-conflict`);
+ * - every upload of a scenario succeeds before any of its deletes; a rerun finishes an interrupted sync.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Thrown by apply when a file failed or a scenario was blocked; carries what was done, for the report. */
+class SyncError extends DeployError {
+    outcome;
+    constructor(message, hint, outcome) {
+        super(message, hint);
+        this.name = 'SyncError';
+        this.outcome = outcome;
+    }
+}
+const HASH_CONCURRENCY = 8;
+const LISTED_FILES_IN_LOG = 100;
+function keyOf(target, rel) {
+    return `${target.prefix}${rel}`;
+}
+function listForLog(items, limit) {
+    const shown = items.slice(0, limit).map((item) => `  ${item}`);
+    if (items.length > limit)
+        shown.push(`  ... and ${items.length - limit} more`);
+    return shown.join('\n');
+}
+class ScenarioSyncStep {
+    name = 'scenarios';
+    #config;
+    #hashSlots = new Slots(HASH_CONCURRENCY);
+    /** Git blob ids of clean tracked files, relative to the model folder (null: not a git checkout). */
+    #blobs = Promise.resolve(null);
+    constructor(config) {
+        this.#config = config;
+    }
+    // ---------------------------------------------------------------- plan (read-only)
+    async plan() {
+        const { modelFolder, options, logger, bucket } = this.#config;
+        const folderInfo = await (0,promises_.stat)(modelFolder).catch(() => undefined);
+        if (!folderInfo?.isDirectory()) {
+            throw new DeployError(`Model folder ${modelFolder} does not exist.`, 'Set model-folder to the folder that holds scenarios/.');
+        }
+        // git runs while the bucket is listed; only files with a record wait for it.
+        this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : cleanTrackedBlobs(modelFolder);
+        const { names, selection, removedLocally } = await this.#selectScenarios();
+        const targets = [];
+        const common = await listCommonFiles(modelFolder, options.docsFolder);
+        const planned = [];
+        if (common.files.length > 0 || common.hasDocs) {
+            const docsPrefix = `${options.docsFolder}/`;
+            planned.push(this.#planTarget({ kind: 'common', name: '_common', prefix: '_common/' }, Promise.resolve(common.files), (rel) => rel.startsWith('docs/') && common.hasDocs, (rel) => (rel.startsWith('docs/') ? docsPrefix + rel.slice('docs/'.length) : rel)));
+        }
+        for (const name of names) {
+            planned.push(this.#planTarget({ kind: 'scenario', name, prefix: `${name}/` }, listFilesUnder((0,external_node_path_.join)(scenariosFolder(modelFolder), name)), () => true, (rel) => `scenarios/${name}/${rel}`));
+        }
+        targets.push(...(await Promise.all(planned)));
+        for (const name of removedLocally) {
+            targets.push({
+                kind: 'scenario',
+                name,
+                prefix: `${name}/`,
+                status: 'removed-locally',
+                manifest: null,
+                notes: ['no local folder any more: the remote scenario is left as it is (delete it in the web app if wanted)'],
+            });
+        }
+        await this.#checkBaseRemains(targets);
+        const problems = targets.flatMap((target) => (target.blocking ? [target.blocking] : []));
+        const plan = { bucket, selection, targets, problems };
+        this.#logPlan(plan);
+        if (problems.length > 0)
+            logger.warning(`Scenario sync will fail after syncing the other scenarios:\n${problems.join('\n')}`);
+        return plan;
+    }
+    async #selectScenarios() {
+        const { modelFolder, options, changedFiles } = this.#config;
+        const selection = options.scenarios;
+        if (selection.kind === 'none')
+            return { names: [], selection: 'none', removedLocally: [] };
+        if (selection.kind === 'names') {
+            for (const name of selection.names) {
+                if (!(await localScenarioExists(modelFolder, name))) {
+                    throw new DeployError(`Scenario "${name}" (input scenarios) has no folder ${(0,external_node_path_.join)(scenariosFolder(modelFolder), name)}.`, 'Name folders that exist under scenarios/, or use "changed" or "all".');
+                }
+            }
+            return { names: selection.names, selection: selection.names.join(', '), removedLocally: [] };
+        }
+        const local = await listLocalScenarios(modelFolder);
+        if (selection.kind === 'all')
+            return { names: local, selection: 'all', removedLocally: [] };
+        if (changedFiles === null || changedFiles === undefined) {
+            return { names: local, selection: 'changed (commits unknown: every scenario compared by content)', removedLocally: [] };
+        }
+        const touched = new Set();
+        for (const path of changedFiles) {
+            const match = /^scenarios\/([^/]+)\/./.exec(path.replace(/\\/g, '/').replace(/^\.\//, ''));
+            if (match && !match[1].startsWith('.'))
+                touched.add(match[1]);
+        }
+        const localSet = new Set(local);
+        const names = [...touched].filter((name) => localSet.has(name)).sort();
+        const removedLocally = [...touched].filter((name) => !localSet.has(name)).sort();
+        return { names, selection: `changed (${names.length} of ${local.length})`, removedLocally };
+    }
+    async #planTarget(target, localListing, isManagedRemoteOnly, modelPath) {
+        const { s3, bucket, options, logger } = this.#config;
+        const notes = [];
+        const [remote, localFiles] = await Promise.all([listPrefix(s3, bucket, target.prefix), localListing]);
+        if (target.kind === 'scenario' && remote.has('.lock')) {
+            if (options.locked === 'skip') {
+                logger.warning(`Scenario "${target.name}" is locked (${target.prefix}.lock exists): left as it is (input locked: skip).`);
+                return { ...target, status: 'locked', manifest: null, remote, notes: ['locked remotely: left as it is'] };
+            }
+            if (options.locked === 'fail') {
+                return {
+                    ...target,
+                    status: 'locked',
+                    manifest: null,
+                    remote,
+                    notes: ['locked remotely'],
+                    blocking: `Scenario "${target.name}" is locked (${target.prefix}.lock exists); unlock it or set locked: skip or overwrite.`,
+                };
+            }
+            notes.push('locked remotely: synced anyway (locked: overwrite); the lock is kept');
+        }
+        const manifest = await readManifest(s3, bucket, manifestKey(target));
+        const blobs = manifest && Object.keys(manifest.files).length > 0 ? await this.#blobs : null;
+        const hashed = await Promise.all(localFiles.map(async (file) => {
+            const existing = remote.get(file.rel);
+            // No remote object of that size: the file differs for sure; its MD5 is computed while uploading.
+            if (!existing || existing.size !== file.size)
+                return { ...file, hashes: null };
+            const recorded = manifest?.files[file.rel];
+            const vouched = recorded !== undefined && recorded.etag === existing.etag && recorded.size === existing.size;
+            const blob = blobs?.get(modelPath(file.rel));
+            if (vouched && blob !== undefined && recorded.blob === blob) {
+                // git says the content is the one recorded, and the remote object is the one recorded: nothing to read.
+                return { ...file, blob, hashes: { md5: recorded.md5, multipart: new Map() } };
+            }
+            // When the record vouches for the remote object, its MD5 decides: no multipart ETag to recompute.
+            const partSizes = vouched ? [] : partSizesToCompare(existing.etag, existing.size);
+            const hashes = await this.#hashSlots.run(() => hashFile(file.path, partSizes, file.size));
+            return { ...file, blob, hashes };
+        }));
+        const artifactMatcher = target.kind === 'scenario' ? picomatch_default()(options.keep, { dot: true }) : () => false;
+        const decision = await decidePrefix({
+            local: hashed,
+            remote,
+            manifest,
+            deleteRemoved: options.deleteRemoved,
+            isArtifact: (rel) => artifactMatcher(rel),
+            isManaged: isManagedRemoteOnly,
+            readMetadata: (rel) => readActionMetadata(s3, bucket, keyOf(target, rel)),
+        });
+        let status = decision.uploads.length + decision.deletes.length > 0 ? 'sync' : 'unchanged';
+        let blocking;
+        if (decision.conflicts.length > 0) {
+            const files = decision.conflicts.map((conflict) => `${keyOf(target, conflict.rel)} (${conflict.reason})`);
+            if (options.onConflict === 'overwrite') {
+                logger.warning(`Overwriting ${files.length} file(s) changed outside the action (on-conflict: overwrite):\n${listForLog(files, 1000)}`);
+                notes.push(`${files.length} file(s) changed outside the action overwritten`);
+                overwriteConflicts(decision, hashed, remote);
+                status = 'sync';
+            }
+            else {
+                status = 'conflict';
+                const message = `Scenario "${target.name}" has ${files.length} file(s) changed outside the action; nothing of it is synced:\n${listForLog(files, 1000)}`;
+                if (options.onConflict === 'skip')
+                    logger.warning(`${message}\n(on-conflict: skip)`);
+                else
+                    blocking = `${message}\nKeep the remote version (copy it into the repository), or rerun with on-conflict: overwrite.`;
+                notes.push(`${files.length} file(s) changed outside the action: ${decision.conflicts.slice(0, 5).map((c) => c.rel).join(', ')}${files.length > 5 ? ', ...' : ''}`);
+            }
+        }
+        if (decision.keptArtifacts.length > 0) {
+            notes.push(`${decision.keptArtifacts.length} run artifact(s) differ from the repository: the run's version is kept`);
+        }
+        if (!options.deleteRemoved) {
+            const stale = decision.remoteOnly.filter((rel) => !artifactMatcher(rel));
+            if (stale.length > 0)
+                notes.push(`${stale.length} remote file(s) not in the repository kept (delete-removed is off)`);
+        }
+        return { ...target, status, blocking, decision, manifest, remote, notes, modelPath };
+    }
+    /** The web app needs a `base` scenario: refuse a sync after which there would be none. */
+    async #checkBaseRemains(targets) {
+        const { s3, bucket, modelFolder } = this.#config;
+        const base = targets.find((target) => target.kind === 'scenario' && target.name === 'base');
+        let exists;
+        if (base?.decision && (base.status === 'sync' || base.status === 'unchanged')) {
+            const d = base.decision;
+            const localFiles = d.uploads.length + d.unchanged.length + d.keptArtifacts.length;
+            exists = localFiles > 0 || (base.remote?.size ?? 0) - d.deletes.length > 0;
+        }
+        else if (base?.remote) {
+            exists = base.remote.size > 0;
+        }
+        else {
+            exists = await prefixHasObjects(s3, bucket, 'base/');
+        }
+        if (exists)
+            return;
+        const hasLocalBase = await localScenarioExists(modelFolder, 'base');
+        throw new DeployError(`No "base" scenario would exist in s3://${bucket}/base/ after the sync; the web app needs one.`, hasLocalBase
+            ? 'Include base in the synced scenarios (scenarios: all, or a list naming base).'
+            : `Add a base scenario under ${scenariosFolder(modelFolder)}/base/ and sync it.`);
+    }
+    #logPlan(plan) {
+        const { logger } = this.#config;
+        logger.info(`Scenarios: ${plan.selection}; bucket ${plan.bucket}`);
+        for (const target of plan.targets) {
+            const decision = target.decision;
+            if (!decision) {
+                logger.info(`${target.prefix}: ${target.status}${target.notes.length ? ` (${target.notes.join('; ')})` : ''}`);
+                continue;
+            }
+            const bytes = decision.uploads.reduce((sum, upload) => sum + upload.size, 0);
+            logger.info(`${target.prefix}: ${target.status}; ${decision.uploads.length} to upload (${formatBytes(bytes)}), ` +
+                `${decision.deletes.length} to delete, ${decision.unchanged.length} unchanged` +
+                (target.notes.length ? ` (${target.notes.join('; ')})` : ''));
+            if (target.status !== 'sync')
+                continue;
+            if (decision.uploads.length > 0) {
+                const lines = decision.uploads.map((upload) => `${keyOf(target, upload.rel)} (${upload.reason})`);
+                logger.info(`To upload:\n${listForLog(lines, LISTED_FILES_IN_LOG)}`);
+                if (lines.length > LISTED_FILES_IN_LOG)
+                    logger.debug(lines.join('\n'));
+            }
+            if (decision.deletes.length > 0) {
+                logger.info(`To delete (not in the repository, delete-removed: true):\n${listForLog(decision.deletes.map((d) => keyOf(target, d.rel)), Infinity)}`);
+            }
+        }
+    }
+    // ---------------------------------------------------------------- apply (writes)
+    async apply(plan) {
+        const { logger, options } = this.#config;
+        const uploadSlots = new Slots(options.uploadConcurrency);
+        const outcomes = await Promise.all(plan.targets.map((target) => this.#applyTarget(target, uploadSlots)));
+        const outcome = { bucket: plan.bucket, targets: outcomes, problems: [...plan.problems] };
+        const failed = outcomes.filter((target) => target.failures.length > 0);
+        for (const target of failed) {
+            outcome.problems.push(`${target.failures.length} file(s) of ${target.prefix} failed:\n${listForLog(target.failures.map((f) => `${f.key}: ${f.error}`), 50)}`);
+        }
+        if (outcome.problems.length > 0) {
+            logger.warning(outcome.problems.join('\n'));
+            throw new SyncError(`Scenario sync did not finish (${outcome.problems.length} problem(s)):\n${outcome.problems.join('\n')}`, 'The other scenarios were synced. Fix what is named and rerun: the sync compares content, so it finishes the rest.', outcome);
+        }
+        return outcome;
+    }
+    async #applyTarget(target, uploadSlots) {
+        const { s3, bucket, logger, commitSha } = this.#config;
+        const retry = this.#config.retry ?? DEFAULT_RETRY;
+        const decision = target.decision;
+        const result = {
+            kind: target.kind,
+            name: target.name,
+            prefix: target.prefix,
+            status: target.status,
+            uploaded: 0,
+            bytesUploaded: 0,
+            deleted: 0,
+            deletedKeys: [],
+            unchanged: decision?.unchanged.length ?? 0,
+            failures: [],
+            notes: [...target.notes],
+        };
+        if (!decision || (target.status !== 'sync' && target.status !== 'unchanged'))
+            return result;
+        const uploadedEntries = {};
+        const blobs = await this.#blobs;
+        await Promise.all(decision.uploads.map((upload) => uploadSlots.run(async () => {
+            const key = keyOf(target, upload.rel);
+            try {
+                const { etag, md5 } = await withRetries(() => uploadFile({ s3, bucket, key, path: upload.path, size: upload.size, md5: upload.md5, commitSha }), retry, (error, attempt) => logger.debug(`Upload of ${key} failed (attempt ${attempt}), retrying: ${error.message}`));
+                if (!upload.artifact) {
+                    uploadedEntries[upload.rel] = { etag, md5, size: upload.size };
+                    const blob = upload.blob ?? (blobs && target.modelPath ? blobs.get(target.modelPath(upload.rel)) : undefined);
+                    if (blob)
+                        uploadedEntries[upload.rel].blob = blob;
+                }
+                result.uploaded += 1;
+                result.bytesUploaded += upload.size;
+                logger.debug(`Uploaded ${key}`);
+            }
+            catch (error) {
+                result.failures.push({ key, error: error.message });
+            }
+        })));
+        if (decision.deletes.length > 0) {
+            if (result.failures.length > 0) {
+                result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload succeeded`);
+            }
+            else {
+                const keys = decision.deletes.map((item) => keyOf(target, item.rel));
+                logger.info(`Deleting ${keys.length} file(s) no longer in the repository:\n${listForLog(keys, Infinity)}`);
+                const failures = await deleteKeys(s3, bucket, keys, retry);
+                result.failures.push(...failures);
+                const failed = new Set(failures.map((failure) => failure.key));
+                result.deletedKeys = keys.filter((key) => !failed.has(key));
+                result.deleted = result.deletedKeys.length;
+            }
+        }
+        const next = this.#nextManifest(target, decision, uploadedEntries, blobs);
+        const nothingToRecord = target.manifest === null && Object.keys(next.files).length === 0;
+        if (!nothingToRecord && !sameEntries(next.files, target.manifest?.files ?? null)) {
+            try {
+                await withRetries(() => writeManifest(s3, bucket, manifestKey(target), next), retry);
+            }
+            catch (error) {
+                result.failures.push({ key: manifestKey(target), error: error.message });
+            }
+        }
+        if (result.failures.length > 0)
+            result.status = 'failed';
+        if (result.uploaded + result.deleted > 0 || result.failures.length > 0) {
+            logger.info(`${target.prefix}: ${result.uploaded} uploaded (${formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
+        }
+        return result;
+    }
+    #nextManifest(target, decision, uploaded, blobs) {
+        const files = { ...decision.carriedEntries };
+        for (const item of decision.unchanged) {
+            if (item.artifact)
+                continue;
+            const blob = item.entry.blob ?? (blobs && target.modelPath ? blobs.get(target.modelPath(item.rel)) : undefined);
+            files[item.rel] = blob ? { ...item.entry, blob } : item.entry;
+        }
+        for (const upload of decision.uploads) {
+            const previous = target.manifest?.files[upload.rel];
+            if (uploaded[upload.rel])
+                files[upload.rel] = uploaded[upload.rel];
+            else if (previous && !upload.artifact)
+                files[upload.rel] = previous; // failed: the remote object did not change
+        }
+        const sorted = {};
+        for (const rel of Object.keys(files).sort())
+            sorted[rel] = files[rel];
+        return { version: 1, prefix: target.prefix, commit: this.#config.commitSha, updatedAt: new Date().toISOString(), files: sorted };
+    }
+    // ---------------------------------------------------------------- reports
+    reportPlan(plan) {
+        return reportPlan(plan);
+    }
+    reportOutcome(outcome) {
+        return reportOutcome(outcome);
+    }
+}
+function sameEntries(a, b) {
+    if (b === null)
+        return false;
+    const keysA = Object.keys(a);
+    if (keysA.length !== Object.keys(b).length)
+        return false;
+    return keysA.every((rel) => b[rel] && b[rel].etag === a[rel].etag && b[rel].md5 === a[rel].md5 && b[rel].size === a[rel].size && b[rel].blob === a[rel].blob);
+}
+
+;// CONCATENATED MODULE: ./src/sync/index.ts
+/** Scenario sync to S3: the `scenarios` deploy step, its options, and the changed-files helper. */
+
+
+
+
 ;// CONCATENATED MODULE: ./src/core/deploy-run.ts
 /**
  * plan and deploy modes: parse the deploy inputs, make the AWS clients, and run the steps (preflight → plans →
@@ -1826,9 +3121,11 @@ function startHeartbeat(s3, options, logger, taken, token) {
 
 
 
+
 async function runDeploy(config, validation, { logger, get, git }) {
     const options = parseDeployOptions(get);
     const lockOptions = parseLockOptions(get);
+    const syncOptions = parseSyncOptions(get);
     const { names } = validation;
     if (config.region === undefined) {
         return fail('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
@@ -1840,10 +3137,14 @@ async function runDeploy(config, validation, { logger, get, git }) {
         return fail('No commit to tag the image with.', 'Run from a git checkout, or set input `image-tag`.');
     }
     const bucket = names.bucket.value;
+    const mode = config.mode === 'plan' ? 'plan' : 'deploy';
+    const changedFiles = options.steps.includes('scenarios') && syncOptions.scenarios.kind === 'changed'
+        ? await changedFilesBetween(config.modelFolder, git.before, git.after)
+        : null;
     const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
     try {
         const result = await runDeploySteps({
-            mode: config.mode === 'plan' ? 'plan' : 'deploy',
+            mode,
             clients,
             logger,
             options,
@@ -1857,6 +3158,10 @@ async function runDeploy(config, validation, { logger, get, git }) {
                 bucketName: names.bucket.value,
             },
             definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+            scenarios: () => {
+                const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
+                return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync);
+            },
             lock: () => acquireDeployLock(clients.s3, {
                 bucket,
                 owner: { runId: git.runId ?? `run-${process.pid}`, sha: git.sha, actor: git.actor, url: git.runUrl },
@@ -1879,6 +3184,25 @@ async function runDeploy(config, validation, { logger, get, git }) {
     finally {
         destroyAwsClients(clients);
     }
+}
+/**
+ * A scenario that cannot be synced as asked (a web-app edit with `on-conflict: fail`, a lock with `locked: fail`)
+ * is found while planning: the deploy stops there, before the image is pushed or anything else is written.
+ */
+function failingBeforeAnyWrite(sync) {
+    return {
+        name: sync.name,
+        plan: async () => {
+            const plan = await sync.plan();
+            if (plan.problems.length > 0) {
+                throw new DeployError(`The scenario sync cannot complete, so nothing was deployed:\n${plan.problems.join('\n')}`, 'Bring the web-app edits into the repository, or set `on-conflict: skip` / `overwrite` (and `locked`) to decide.');
+            }
+            return plan;
+        },
+        apply: (plan) => sync.apply(plan),
+        reportPlan: (plan) => sync.reportPlan(plan),
+        reportOutcome: (outcome) => sync.reportOutcome(outcome),
+    };
 }
 function fail(message, hint) {
     return { steps: [], outputs: {}, failure: { message, hint } };
