@@ -1622,7 +1622,7 @@ async function acquireDeployLock(s3, options, logger) {
     if (!(options.waitSeconds >= 0))
         throw new DeployError(`The deploy lock wait must be 0 or more, got ${options.waitSeconds} s.`);
     const pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
-    const settleMs = (options.settleSeconds ?? 1) * 1000;
+    const settleMs = (options.settleSeconds ?? 0) * 1000;
     const token = (0,external_node_crypto_.randomUUID)();
     const startedAt = new Date();
     const deadline = startedAt.getTime() + options.waitSeconds * 1000;

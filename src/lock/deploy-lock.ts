@@ -55,7 +55,10 @@ export interface DeployLockOptions {
   pollSeconds?: number;
   /** Seconds between two renewals (default ttlSeconds / 3). */
   heartbeatSeconds?: number;
-  /** Pause before the read-back that confirms a new lock is ours (default 1 s). */
+  /**
+   * Pause before the read-back that confirms a new lock is ours (default 0: S3's conditional writes are atomic and
+   * strongly consistent; a pause only guards emulators whose check-then-write is not, at a second per deploy).
+   */
   settleSeconds?: number;
 }
 
@@ -226,7 +229,7 @@ export async function acquireDeployLock(s3: S3Client, options: DeployLockOptions
   if (!(options.ttlSeconds > 0)) throw new DeployError(`The deploy lock TTL must be positive, got ${options.ttlSeconds} s.`);
   if (!(options.waitSeconds >= 0)) throw new DeployError(`The deploy lock wait must be 0 or more, got ${options.waitSeconds} s.`);
   const pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
-  const settleMs = (options.settleSeconds ?? 1) * 1000;
+  const settleMs = (options.settleSeconds ?? 0) * 1000;
   const token = randomUUID();
   const startedAt = new Date();
   const deadline = startedAt.getTime() + options.waitSeconds * 1000;
