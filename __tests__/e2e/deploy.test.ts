@@ -153,6 +153,10 @@ describe('plan mode', () => {
     assert.match(plan.summary, /### image: would build and push/);
     assert.match(plan.summary, /### lambda: would update/);
     assert.equal(await imageTagExists(sha), false, 'no image pushed');
+    const planned = JSON.parse(plan.outputs.plan) as Array<{ step: string; status: string }>;
+    assert.deepEqual(planned.map((entry) => entry.step), ['image', 'lambda', 'state-machine', 'scenarios']);
+    assert.equal(planned[0].status, 'would build and push');
+    assert.match(plan.summary, new RegExp(`\\[open\\]\\(https://${account.region}\\.console\\.aws\\.amazon\\.com/lambda/home\\?region=${account.region}#/functions/${name}\\)`));
     assert.deepEqual(await lambdaNow(), before);
     assert.equal(await definitionNow(), definitionBefore);
   });

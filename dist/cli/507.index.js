@@ -11,6 +11,8 @@ __webpack_require__.d(__webpack_exports__, {
   runDeploy: () => (/* binding */ runDeploy)
 });
 
+// UNUSED EXPORTS: consoleLinks
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
 var dist_cjs = __webpack_require__(8249);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-lambda/dist-cjs/index.js
@@ -1400,8 +1402,10 @@ async function runDeploySteps(input) {
     }
     // --- apply (writes) ------------------------------------------------------------------------------------------
     const reports = [];
+    throwIfCancelled(input.signal);
     const lock = input.lock ? await logger.group('Deploy lock', () => input.lock(preflight)) : undefined;
     const timed = async (title, task) => {
+        throwIfCancelled(input.signal);
         lock?.assertHeld();
         const started = performance.now();
         const value = await logger.group(title, task);
@@ -1474,6 +1478,11 @@ async function rollbackAfter(error, lambda, outcome, rollback, logger) {
     }
     catch (rollbackError) {
         return new DeployError(`${failure.message}\nRolling back Lambda function ${outcome.functionName} to ${outcome.previous.imageUri} ALSO failed: ${rollbackError.message}`, 'Point the function at its previous image by hand.', { cause: error });
+    }
+}
+function throwIfCancelled(signal) {
+    if (signal?.aborted) {
+        throw new DeployError(`The run was cancelled (${String(signal.reason?.message ?? signal.reason)}) before this step; the steps above are done.`, 'Run the deploy again: it picks up from what is already in place.');
     }
 }
 function collectOutputs(reports) {
@@ -3122,7 +3131,7 @@ function sameEntries(a, b) {
 
 
 
-async function runDeploy(config, validation, { logger, get, git }) {
+async function runDeploy(config, validation, { logger, get, git, signal }) {
     const options = parseDeployOptions(get);
     const lockOptions = parseLockOptions(get);
     const syncOptions = parseSyncOptions(get);
@@ -3158,6 +3167,7 @@ async function runDeploy(config, validation, { logger, get, git }) {
                 bucketName: names.bucket.value,
             },
             definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+            signal,
             scenarios: () => {
                 const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
                 return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync);
@@ -3169,7 +3179,19 @@ async function runDeploy(config, validation, { logger, get, git }) {
                 waitSeconds: lockOptions.timeoutMinutes * 60,
             }, logger),
         });
-        return { steps: result.reports, outputs: result.outputs };
+        const outputs = { ...result.outputs };
+        if (mode === 'plan')
+            outputs.plan = JSON.stringify(result.reports.map(({ step, status, details }) => ({ step, status, details: Object.fromEntries(details) })));
+        return {
+            steps: result.reports,
+            outputs,
+            consoleLinks: consoleLinks(config.region, result.preflight.accountId, {
+                ecrRepository: names.ecrRepository.value,
+                lambdaFunction: names.lambdaFunction.value,
+                stateMachine: result.preflight.stateMachine?.arn,
+                bucket,
+            }),
+        };
     }
     catch (error) {
         if (error instanceof DeployError) {
@@ -3184,6 +3206,19 @@ async function runDeploy(config, validation, { logger, get, git }) {
     finally {
         destroyAwsClients(clients);
     }
+}
+/** Where each resource is in the AWS console, for the job summary. */
+function consoleLinks(region, accountId, resources) {
+    const home = `https://${region}.console.aws.amazon.com`;
+    const q = `region=${region}`;
+    const links = {
+        ecrRepository: `${home}/ecr/repositories/private/${accountId}/${resources.ecrRepository}?${q}`,
+        lambdaFunction: `${home}/lambda/home?${q}#/functions/${encodeURIComponent(resources.lambdaFunction)}`,
+        bucket: `https://s3.console.aws.amazon.com/s3/buckets/${resources.bucket}?${q}`,
+    };
+    if (resources.stateMachine)
+        links.stateMachine = `${home}/states/home?${q}#/statemachines/view/${encodeURIComponent(resources.stateMachine)}`;
+    return links;
 }
 /**
  * A scenario that cannot be synced as asked (a web-app edit with `on-conflict: fail`, a lock with `locked: fail`)

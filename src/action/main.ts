@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cancelOnSignals } from '../core/cancel.ts';
 import { parseModelConfig } from '../core/config.ts';
 import { sortFindings, type Finding } from '../core/findings.ts';
 import type { Logger } from '../core/logger.ts';
@@ -23,7 +24,9 @@ export async function run(runner = new Runner()): Promise<void> {
     const config = parseModelConfig(get, runContext);
     runner.info(`quetzal/deploy-action ${VERSION}: ${config.mode} ${path.relative(config.workspace, config.modelFolder) || '.'}`);
 
-    const result = await runModel(config, { logger, get, git });
+    const result = await runModel(config, { logger, get, git, signal: cancelOnSignals((signal) =>
+      runner.annotate('warning', `Received ${signal}: finishing the current step, then stopping.`),
+    ) });
 
     for (const finding of sortFindings(result.validation.findings)) annotate(runner, finding, config.workspace);
     for (const [name, value] of Object.entries(result.outputs)) runner.setOutput(name, value);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
+import { cancelOnSignals } from '../core/cancel.ts';
 import { parseModelConfig } from '../core/config.ts';
 import { sortFindings } from '../core/findings.ts';
 import type { GitContext } from '../core/git.ts';
@@ -55,7 +56,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Outpu
       workspace,
       environmentRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     });
-    const result = await runModel(config, { logger, get, git: mode === 'validate' ? {} : localGit(config.modelFolder) });
+    const signal = cancelOnSignals((name) => logger.warning(`${name}: finishing the current step, then stopping.`));
+    const result = await runModel(config, { logger, get, signal, git: mode === 'validate' ? {} : localGit(config.modelFolder) });
     for (const finding of sortFindings(result.validation.findings)) {
       stdout.write(`${findingLocation(finding, workspace)}: ${finding.severity}: ${finding.message} [${finding.rule}]\n`);
     }

@@ -16,8 +16,8 @@ import type { RunDependencies, RunResult } from './run.ts';
 export async function runDeploy(
   config: ModelConfig,
   validation: ValidationResult,
-  { logger, get, git }: RunDependencies,
-): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure'>> {
+  { logger, get, git, signal }: RunDependencies,
+): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure' | 'consoleLinks'>> {
   const options = parseDeployOptions(get);
   const lockOptions = parseLockOptions(get);
   const syncOptions = parseSyncOptions(get);
@@ -55,6 +55,7 @@ export async function runDeploy(
         bucketName: names.bucket.value,
       },
       definition: { text: validation.definitionText ?? '', path: config.definitionFile },
+      signal,
       scenarios: () => {
         const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
         return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync) as DeployStep<unknown, unknown>;
@@ -71,7 +72,18 @@ export async function runDeploy(
           logger,
         ),
     });
-    return { steps: result.reports, outputs: result.outputs };
+    const outputs = { ...result.outputs };
+    if (mode === 'plan') outputs.plan = JSON.stringify(result.reports.map(({ step, status, details }) => ({ step, status, details: Object.fromEntries(details) })));
+    return {
+      steps: result.reports,
+      outputs,
+      consoleLinks: consoleLinks(config.region, result.preflight.accountId, {
+        ecrRepository: names.ecrRepository.value,
+        lambdaFunction: names.lambdaFunction.value,
+        stateMachine: result.preflight.stateMachine?.arn,
+        bucket,
+      }),
+    };
   } catch (error) {
     if (error instanceof DeployError) {
       return {
@@ -84,6 +96,23 @@ export async function runDeploy(
   } finally {
     destroyAwsClients(clients);
   }
+}
+
+/** Where each resource is in the AWS console, for the job summary. */
+export function consoleLinks(
+  region: string,
+  accountId: string,
+  resources: { ecrRepository: string; lambdaFunction: string; stateMachine?: string; bucket: string },
+): NonNullable<RunResult['consoleLinks']> {
+  const home = `https://${region}.console.aws.amazon.com`;
+  const q = `region=${region}`;
+  const links: NonNullable<RunResult['consoleLinks']> = {
+    ecrRepository: `${home}/ecr/repositories/private/${accountId}/${resources.ecrRepository}?${q}`,
+    lambdaFunction: `${home}/lambda/home?${q}#/functions/${encodeURIComponent(resources.lambdaFunction)}`,
+    bucket: `https://s3.console.aws.amazon.com/s3/buckets/${resources.bucket}?${q}`,
+  };
+  if (resources.stateMachine) links.stateMachine = `${home}/states/home?${q}#/statemachines/view/${encodeURIComponent(resources.stateMachine)}`;
+  return links;
 }
 
 /**
@@ -109,6 +138,6 @@ function failingBeforeAnyWrite(sync: ScenarioSyncStep): DeployStep<SyncPlan, Syn
   };
 }
 
-function fail(message: string, hint: string): Pick<RunResult, 'steps' | 'outputs' | 'failure'> {
+function fail(message: string, hint: string): Pick<RunResult, 'steps' | 'outputs' | 'failure' | 'consoleLinks'> {
   return { steps: [], outputs: {}, failure: { message, hint } };
 }

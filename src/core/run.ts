@@ -3,6 +3,7 @@ import type { Finding } from './findings.ts';
 import { countBySeverity } from './findings.ts';
 import type { GitContext } from './git.ts';
 import type { InputGetter } from './inputs.ts';
+import type { ResourceKind } from './names.ts';
 import type { Logger } from './logger.ts';
 import type { StepReport } from '../deploy/step.ts';
 import { validateModel, type ValidationResult } from '../validate/index.ts';
@@ -12,6 +13,8 @@ export interface RunDependencies {
   /** The same input getter the config was parsed with: deploy and sync parse their own options from it. */
   get: InputGetter;
   git: GitContext;
+  /** Aborted when the run is cancelled: no new step starts, the deploy lock is released, the summary still written. */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -21,6 +24,8 @@ export interface RunResult {
   steps: StepReport[];
   /** Action outputs, by name. */
   outputs: Record<string, string>;
+  /** Links to each resource in the AWS console (plan and deploy modes, once the account is known). */
+  consoleLinks?: Partial<Record<ResourceKind, string>>;
   /** Why the run failed, when it did: findings over the threshold, or a deploy error. */
   failure?: { message: string; hint?: string };
   seconds: number;
@@ -44,6 +49,7 @@ export async function runModel(config: ModelConfig, dependencies: RunDependencie
     const { runDeploy } = await import('./deploy-run.ts');
     const deployment = await runDeploy(config, validation, dependencies);
     result.steps = deployment.steps;
+    result.consoleLinks = deployment.consoleLinks;
     Object.assign(result.outputs, deployment.outputs);
     result.failure = deployment.failure;
   } else if (result.failure !== undefined && config.mode !== 'validate') {

@@ -21,8 +21,12 @@ export function renderSummary(result: RunResult, workspace: string, version: str
 
   const names = Object.entries(result.validation.names) as Array<[ResourceKind, { value: string; source: string }]>;
   if (names.length > 0) {
-    lines.push('| Resource | Name | From |', '| --- | --- | --- |');
-    for (const [kind, name] of names) lines.push(`| ${RESOURCE_LABELS[kind]} | \`${escapeCell(name.value)}\` | ${escapeCell(name.source)} |`);
+    const links = result.consoleLinks;
+    lines.push(links ? '| Resource | Name | From | Console |' : '| Resource | Name | From |', links ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
+    for (const [kind, name] of names) {
+      const link = links?.[kind] ? ` [open](${links[kind]}) |` : links ? ' |' : '';
+      lines.push(`| ${RESOURCE_LABELS[kind]} | \`${escapeCell(name.value)}\` | ${escapeCell(name.source)} |${link}`);
+    }
     lines.push('');
   }
 

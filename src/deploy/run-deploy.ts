@@ -40,6 +40,8 @@ export interface RunDeployInput {
    * one model never interleave), checked before each write and released at the end, also on failure.
    */
   lock?: (preflight: Preflight) => Promise<HeldLock>;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM): no further step starts; the lock is released. */
+  signal?: AbortSignal;
 }
 
 export interface HeldLock {
@@ -152,8 +154,10 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
 
   // --- apply (writes) ------------------------------------------------------------------------------------------
   const reports: StepReport[] = [];
+  throwIfCancelled(input.signal);
   const lock = input.lock ? await logger.group('Deploy lock', () => input.lock!(preflight)) : undefined;
   const timed = async <T>(title: string, task: () => Promise<T>): Promise<{ value: T; seconds: number }> => {
+    throwIfCancelled(input.signal);
     lock?.assertHeld();
     const started = performance.now();
     const value = await logger.group(title, task);
@@ -237,6 +241,15 @@ async function rollbackAfter(
       `${failure.message}\nRolling back Lambda function ${outcome.functionName} to ${outcome.previous.imageUri} ALSO failed: ${(rollbackError as Error).message}`,
       'Point the function at its previous image by hand.',
       { cause: error },
+    );
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new DeployError(
+      `The run was cancelled (${String(signal.reason?.message ?? signal.reason)}) before this step; the steps above are done.`,
+      'Run the deploy again: it picks up from what is already in place.',
     );
   }
 }
