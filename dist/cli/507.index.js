@@ -37,7 +37,7 @@ function createAwsClients(options = {}) {
     const config = {
         ...(options.region ? { region: options.region } : {}),
         maxAttempts: options.maxAttempts ?? 3,
-        retryMode: 'standard',
+        retryMode: options.retryMode ?? 'standard',
         requestHandler: {
             connectionTimeout: options.connectionTimeoutMs ?? 10_000,
             requestTimeout: options.requestTimeoutMs ?? 60_000,

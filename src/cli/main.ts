@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import { runModel } from '../core/run.ts';
 import { findingLocation, renderSummary } from '../core/summary.ts';
 import { VERSION } from '../version.ts';
+import { BOOLEAN_INPUTS, CLI_FLAGS, INPUT_OPTIONS } from './options.ts';
 
 const USAGE = `Usage: quetzal-deploy <validate|plan|deploy> [model-folder] [--input-name value ...]
 
@@ -29,7 +30,14 @@ interface Output {
 
 /** The CLI's door onto the core: the same engine as the Action, with terminal output. Returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Output, stderr: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, strict: false, allowPositionals: true });
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: normalizeBooleans(argv), options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    stderr.write(`quetzal-deploy: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (values.version) {
     stdout.write(`quetzal-deploy ${VERSION}\n`);
     return 0;
@@ -45,7 +53,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Outpu
     if (name === 'model-folder' && modelFolder !== undefined) return modelFolder;
     const flag = values[name];
     if (typeof flag === 'string') return flag;
-    if (flag === true) return 'true';
     return env[`QUETZAL_${name.toUpperCase().replace(/-/g, '_')}`] ?? '';
   };
   const workspace = process.cwd();
@@ -64,6 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Outpu
     for (const step of result.steps) {
       stdout.write(`${step.step}: ${step.status}\n`);
       for (const [label, value] of step.details) stdout.write(`  ${label}: ${value}\n`);
+      if (step.markdown && !values.summary) stdout.write(`${step.markdown.replace(/^/gm, '  ')}\n`);
     }
     if (values.summary) stdout.write(`\n${renderSummary(result, workspace, VERSION)}\n`);
     if (result.failure) {
@@ -77,6 +85,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Outpu
     stderr.write(`quetzal-deploy: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
+  ...INPUT_OPTIONS.map((name) => [name, { type: 'string' }]),
+  ...CLI_FLAGS.map((name) => [name, { type: 'boolean' }]),
+]);
+
+/** `--force-build` alone means `--force-build=true`; `--force-build false` stays as written. */
+function normalizeBooleans(argv: readonly string[]): string[] {
+  return argv.map((argument, index) => {
+    const name = argument.startsWith('--') ? argument.slice(2) : '';
+    const next = argv[index + 1];
+    const hasValue = next !== undefined && /^(true|false|yes|no|on|off|1|0)$/i.test(next);
+    return BOOLEAN_INPUTS.has(name) && !hasValue ? `--${name}=true` : argument;
+  });
 }
 
 function terminalLogger(stdout: Output, stderr: Output, verbose: boolean): Logger {
