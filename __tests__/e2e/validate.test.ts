@@ -112,3 +112,17 @@ describe('the CLI, the same engine on a laptop', () => {
     assert.match(run.stdout, /paris: validate passed \(0 errors/);
   });
 });
+
+describe('files saved by Windows editors', () => {
+  it('reads a .env and a definition with a byte-order mark and CRLF line ends, warning about the mark', async () => {
+    const { workspace, model } = copyModel(path.join(FIXTURES, 'paris'));
+    const definition = path.join(model, 'step-functions.json');
+    fs.writeFileSync(definition, `\uFEFF${fs.readFileSync(definition, 'utf8').replace(/\n/g, '\r\n')}`);
+    fs.writeFileSync(path.join(model, '.env'), '\uFEFFAWS_ECR_REPO_NAME=quetzal-paris\r\n');
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.equal(run.outputs.bucket, 'quetzal-paris');
+    const warnings = run.annotations.filter((annotation) => annotation.level === 'warning');
+    assert.deepEqual(warnings.map((warning) => [warning.file, warning.line, warning.title]), [['paris/step-functions.json', 1, 'definition/byte-order-mark']]);
+  });
+});

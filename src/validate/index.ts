@@ -32,7 +32,7 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
     };
   }
 
-  const envText = readText(config.envFile);
+  const envText = readText(config.envFile)?.replace(/^\uFEFF/, '');
   const allNamesGiven = Object.keys(config.nameOverrides).length >= 3;
   if (envText === undefined && !allNamesGiven) {
     findings.push({
@@ -45,7 +45,18 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
   const resolution = resolveNames(config.envFile, envText === undefined ? null : parseEnvFile(envText), config.nameOverrides);
   if (envText !== undefined || allNamesGiven) findings.push(...resolution.findings);
 
-  const definitionText = readText(config.definitionFile);
+  const rawDefinition = readText(config.definitionFile);
+  const definitionText = rawDefinition?.replace(/^\uFEFF/, '');
+  if (rawDefinition !== definitionText) {
+    findings.push({
+      severity: 'warning',
+      rule: 'definition/byte-order-mark',
+      file: config.definitionFile,
+      line: 1,
+      column: 1,
+      message: 'The file starts with a byte-order mark (as Windows Notepad saves UTF-8), which is not JSON: the action leaves it out when deploying; save the file as "UTF-8" without BOM.',
+    });
+  }
   if (definitionText === undefined) {
     findings.push({
       severity: 'error',
