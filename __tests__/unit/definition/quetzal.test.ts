@@ -34,6 +34,13 @@ describe('Quetzal notebook steps', () => {
     assert.deepEqual(where(validate(outside, { modelFolder })), [ruleAt('quetzal/notebook-path', outside, '"../other/A10.ipynb"')]);
   });
 
+  it('refuses Windows backslashes, which the Linux Lambda would read as part of the name, and says what to write', () => {
+    const text = step('"notebooks\\\\transport\\\\A10_STEP_1.ipynb"', '${LambdaFunctionArn}');
+    const findings = validate(text, { modelFolder });
+    assert.deepEqual(where(findings), [ruleAt('quetzal/notebook-path', text, '"notebooks')]);
+    assert.match(findings[0].message, /Write "notebooks\/transport\/A10_STEP_1\.ipynb"/);
+  });
+
   it('skips a notebook path read from the input at run time', () => {
     const text = machine(`    "First": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": { "Payload": { "notebook_path.$": "$.nb" }, "FunctionName": "\${LambdaFunctionArn}" }, "End": true }`);
     assert.deepEqual(validate(text, { modelFolder }), []);

@@ -90,6 +90,10 @@ export class QuetzalChecker {
       report.error('quetzal/notebook-path', node.offset, `"notebook_path" of state "${stateName}" is "${value}", which is not a notebook: name a .ipynb (or .py) file of the model folder.`);
       return;
     }
+    if (value.includes('\\')) {
+      report.error('quetzal/notebook-path', node.offset, `"notebook_path" of state "${stateName}" is "${value}", with backslashes: the Lambda runs Linux, which reads them as part of the name. Write "${value.replace(/\\/g, '/')}".`);
+      return;
+    }
     const folder = this.#context.modelFolder;
     const full = resolve(folder, value);
     const inside = relative(folder, full);
