@@ -74,6 +74,7 @@ for (const steps of [3, 1000]) {
   const { workspace, definition } = makeModel(steps);
   const actionEnv = {
     ...process.env,
+    GITHUB_ACTIONS: 'true',
     GITHUB_WORKSPACE: workspace,
     GITHUB_EVENT_NAME: 'pull_request',
     'INPUT_MODEL-FOLDER': 'quetzal-bench',

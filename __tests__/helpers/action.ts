@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ACTION = path.join(ROOT, 'dist', 'index.js');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'index.js');
+/** The CLI is the same bundle, started with arguments. */
+export const CLI = ACTION;
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
