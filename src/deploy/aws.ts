@@ -7,6 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import { DEFAULT_MAX_ATTEMPTS } from './options.ts';
 
 export interface AwsClients {
   sts: STSClient;
@@ -19,22 +20,30 @@ export interface AwsClients {
 export interface AwsClientOptions {
   /** Region; undefined = the SDK's default chain (AWS_REGION, profile). */
   region?: string;
-  /** Attempts per call with the standard retry strategy (default 3). */
+  /** Attempts per call with the standard retry strategy (default DEFAULT_MAX_ATTEMPTS, 8). */
   maxAttempts?: number;
+  /** The SDK's retry mode (default 'standard'). */
+  retryMode?: 'standard' | 'adaptive';
   /** Milliseconds to wait for a connection (default 10 s). */
   connectionTimeoutMs?: number;
-  /** Milliseconds of socket inactivity before a request fails (default 60 s). */
-  requestTimeoutMs?: number;
+  /**
+   * Milliseconds of socket inactivity (nothing sent nor received) before an attempt fails with a TimeoutError,
+   * which the retry strategy retries (default 60 s). Inactivity, not total time: a large part upload on a slow
+   * link is not cut while its bytes flow.
+   */
+  socketTimeoutMs?: number;
 }
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const config = {
     ...(options.region ? { region: options.region } : {}),
-    maxAttempts: options.maxAttempts ?? 3,
-    retryMode: 'standard',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    retryMode: options.retryMode ?? 'standard',
+    // The handler's `requestTimeout` only logs a warning unless `throwOnRequestTimeout` is set (node-http-handler 4):
+    // the socket timeout is what ends an attempt whose answer never comes.
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 10_000,
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      socketTimeout: options.socketTimeoutMs ?? 60_000,
     },
   };
   return {

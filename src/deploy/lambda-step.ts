@@ -23,6 +23,9 @@ import { describeError, digestOf, errorName } from './preflight.ts';
 import { DeployError } from './step.ts';
 import type { DeployStep, StepReport } from './step.ts';
 
+/** What to do when AWS kept failing a call after every retry. */
+const RERUN_HINT = 'AWS kept failing after every retry: re-run the job (it resumes where this run stopped; raise input `max-attempts` if AWS throttles).';
+
 export interface LambdaPlan {
   functionName: string;
   functionArn: string;
@@ -236,7 +239,11 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
   }
 
   async #configuration(name: string): Promise<GetFunctionConfigurationCommandOutput> {
-    return this.#o.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    try {
+      return await this.#o.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+    } catch (error) {
+      throw new DeployError(`Lambda GetFunctionConfiguration on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+    }
   }
 
   async #setEnvironment(name: string, variables: Record<string, string>): Promise<void> {
@@ -252,15 +259,28 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
     try {
       previousVersion = (await lambda.send(new GetAliasCommand({ FunctionName: name, Name: alias }))).FunctionVersion;
     } catch (error) {
-      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+      if (errorName(error) !== 'ResourceNotFoundException') {
+        throw new DeployError(`Lambda GetAlias ${alias} on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+      }
     }
     if (previousVersion === undefined) {
-      const created = await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
-      this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
-      return { aliasArn: created.AliasArn };
+      try {
+        const created = await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
+        this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
+        return { aliasArn: created.AliasArn };
+      } catch (error) {
+        // "Alias already exists": our create took effect but its answer was lost (the SDK's retry met it), or
+        // another run created it meanwhile. Either way it exists now: move it below.
+        if (errorName(error) !== 'ResourceConflictException') {
+          throw new DeployError(`Lambda CreateAlias ${alias} on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+        }
+        this.#o.logger.info(`Alias ${alias} of ${name} exists already (${describeError(error)}): moving it.`);
+      }
     }
-    const updated = await lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
-    this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion} to ${version}.`);
+    const updated = await this.#withConflictRetry('UpdateAlias', () =>
+      lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version })),
+    );
+    this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion ?? "(just created)"} to ${version}.`);
     return { aliasArn: updated.AliasArn, previousVersion };
   }
 

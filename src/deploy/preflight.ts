@@ -99,63 +99,190 @@ export async function runPreflight(
   }
 
   const preflight: Preflight = { accountId, region };
-  const problems: string[] = [];
-  const check = async (what: string, task: () => Promise<void>): Promise<void> => {
+  const problems: PreflightProblem[] = [];
+  const check = async (resource: Resource, name: string, task: () => Promise<void>): Promise<void> => {
     try {
       await task();
     } catch (error) {
-      problems.push(error instanceof DeployError ? error.message : `${what}: ${describeError(error)}`);
+      problems.push(toProblem(resource, name, region, error));
     }
   };
 
   await Promise.all([
     needs.has('repository') &&
-      check(`ECR repository ${target.repositoryName}`, async () => {
+      check('repository', target.repositoryName, async () => {
         preflight.repository = await describeRepository(clients, target.repositoryName, region);
       }),
     needs.has('function') &&
-      check(`Lambda function ${target.functionName}`, async () => {
+      check('function', target.functionName, async () => {
         preflight.function = await describeFunction(clients, target.functionName, region);
       }),
     needs.has('stateMachine') &&
-      check(`State machine ${target.stateMachine}`, async () => {
+      check('stateMachine', target.stateMachine, async () => {
         preflight.stateMachine = await describeStateMachine(clients, target.stateMachine, region);
       }),
     needs.has('bucket') &&
-      check(`S3 bucket ${target.bucketName}`, async () => {
-        try {
-          await clients.s3.send(new HeadBucketCommand({ Bucket: target.bucketName }));
-        } catch (error) {
-          if (httpStatus(error) === 404) {
-            throw new DeployError(`S3 bucket ${target.bucketName} does not exist.`);
-          }
-          if (httpStatus(error) === 403) {
-            throw new DeployError(`S3 bucket ${target.bucketName}: access denied (HeadBucket returned 403).`);
-          }
-          throw error;
-        }
+      check('bucket', target.bucketName, async () => {
+        await headBucket(clients, target.bucketName, region);
         preflight.bucket = { name: target.bucketName };
       }),
   ]);
 
   if (problems.length > 0) {
-    throw new DeployError(
-      `Preflight failed, nothing was changed:\n- ${problems.join('\n- ')}`,
-      'Create the missing resources (e.g. with terraform) or fix the names in the model’s .env, and check the role’s permissions.',
-    );
+    const { message, hint } = describeProblems(problems, region, needs.size);
+    throw new DeployError(message, hint);
   }
   return preflight;
+}
+
+type Resource = 'repository' | 'function' | 'stateMachine' | 'bucket';
+
+/** One thing the preflight found wrong, with what to do about it. */
+export interface PreflightProblem {
+  resource: Resource;
+  /** 'missing': not found in the region; 'denied': the role may not read it; 'error': AWS did not answer well. */
+  kind: 'missing' | 'denied' | 'error' | 'unusable';
+  message: string;
+  hint?: string;
+}
+
+/** Where each resource's name comes from, for the hints. */
+const NAME_SOURCES: Record<Resource, string> = {
+  repository: 'AWS_ECR_REPO_NAME in the model’s .env or input `ecr-repository`',
+  function: 'AWS_LAMBDA_FUNCTION_NAME in the model’s .env or input `lambda-function`',
+  stateMachine: 'input `state-machine` (default: the Lambda function’s name)',
+  bucket: 'AWS_BUCKET_NAME in the model’s .env or input `bucket`',
+};
+
+/** The IAM action each check needs. */
+const READ_ACTIONS: Record<Resource, string> = {
+  repository: 'ecr:DescribeRepositories',
+  function: 'lambda:GetFunction',
+  stateMachine: 'states:ListStateMachines and states:DescribeStateMachine',
+  bucket: 's3:ListBucket',
+};
+
+function toProblem(resource: Resource, name: string, region: string, error: unknown): PreflightProblem {
+  if (error instanceof PreflightCheckError) return error.problem;
+  const what = `${RESOURCE_LABELS[resource]} ${name}`;
+  if (isAccessDenied(error)) {
+    return {
+      resource,
+      kind: 'denied',
+      message: `${what}: access denied (${describeError(error)}).`,
+      hint: `Allow ${READ_ACTIONS[resource]} on it to the deploy role.`,
+    };
+  }
+  return {
+    resource,
+    kind: 'error',
+    message: `${what}: ${describeError(error)} (in ${region}).`,
+    hint: 'AWS did not answer the check after every retry: re-run the job (raise input `max-attempts` if AWS throttles).',
+  };
+}
+
+const RESOURCE_LABELS: Record<Resource, string> = {
+  repository: 'ECR repository',
+  function: 'Lambda function',
+  stateMachine: 'State machine',
+  bucket: 'S3 bucket',
+};
+
+/** A check that found its resource wrong in a known way. */
+class PreflightCheckError extends DeployError {
+  readonly problem: PreflightProblem;
+  constructor(problem: PreflightProblem) {
+    super(problem.message, problem.hint);
+    this.name = 'PreflightCheckError';
+    this.problem = problem;
+  }
+}
+
+function missing(resource: Resource, name: string, region: string): PreflightCheckError {
+  return new PreflightCheckError({
+    resource,
+    kind: 'missing',
+    message: `${RESOURCE_LABELS[resource]} ${name} does not exist in ${region}.`,
+    hint: `Create it (e.g. with terraform) or fix the name: ${NAME_SOURCES[resource]}.`,
+  });
+}
+
+/**
+ * One line: "Preflight failed, nothing was changed: <problem>; <problem>." and the hints, deduplicated. When every
+ * resource checked is missing, the region is the likely culprit and the hint says so first.
+ */
+export function describeProblems(problems: readonly PreflightProblem[], region: string, checked: number): { message: string; hint: string } {
+  const message = `Preflight failed, nothing was changed: ${problems.map((problem) => problem.message.replace(/\.$/, '')).join('; ')}.`;
+  const hints: string[] = [];
+  const allMissing = problems.length === checked && checked > 1 && problems.every((problem) => problem.kind === 'missing');
+  if (allMissing) {
+    hints.push(`None of the model’s resources exists in ${region}: is that the right region? Set input \`aws-region\` (or AWS_REGION).`);
+  }
+  for (const problem of problems) if (problem.hint && !hints.includes(problem.hint)) hints.push(problem.hint);
+  if (!allMissing && problems.some((problem) => problem.kind === 'missing')) {
+    hints.push(`(Region: ${region}; input \`aws-region\` or AWS_REGION.)`);
+  }
+  return { message, hint: hints.join(' ') };
+}
+
+async function headBucket(clients: AwsClients, bucket: string, region: string): Promise<void> {
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 404 || errorName(error) === 'NotFound' || errorName(error) === 'NoSuchBucket') {
+      throw new PreflightCheckError({
+        resource: 'bucket',
+        kind: 'missing',
+        message: `S3 bucket ${bucket} does not exist.`,
+        hint: `Create it (e.g. with terraform) or fix the name: ${NAME_SOURCES.bucket}.`,
+      });
+    }
+    if (status === 301 || status === 400) {
+      // S3 answers a HeadBucket sent to the wrong region with a redirect (or 400) naming the bucket's region.
+      const actual = headerOf(error, 'x-amz-bucket-region');
+      if (actual !== undefined && actual !== region) {
+        throw new PreflightCheckError({
+          resource: 'bucket',
+          kind: 'unusable',
+          message: `S3 bucket ${bucket} is in ${actual}, not in ${region}.`,
+          hint: `Deploy to the model’s region: set input \`aws-region\` (or AWS_REGION) to ${actual}.`,
+        });
+      }
+    }
+    if (status === 403) {
+      throw new PreflightCheckError({
+        resource: 'bucket',
+        kind: 'denied',
+        message: `S3 bucket ${bucket}: access denied (HeadBucket returned 403).`,
+        hint: `Allow ${READ_ACTIONS.bucket} on it to the deploy role.`,
+      });
+    }
+    throw error;
+  }
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const name = errorName(error);
+  return httpStatus(error) === 403 || name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation';
+}
+
+/** A response header of an AWS error, when the SDK kept the raw response. */
+function headerOf(error: unknown, header: string): string | undefined {
+  const headers = (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers ?? {};
+  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === header);
+  return found?.[1];
 }
 
 async function describeRepository(clients: AwsClients, name: string, region: string): Promise<Preflight['repository']> {
   try {
     const output = await clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
     const repository = output.repositories?.[0];
-    if (!repository?.repositoryUri) throw new DeployError(`ECR repository ${name} was not found in ${region}.`);
+    if (!repository?.repositoryUri) throw missing('repository', name, region);
     return { name, uri: repository.repositoryUri, registryId: repository.registryId ?? '' };
   } catch (error) {
     if (errorName(error) === 'RepositoryNotFoundException') {
-      throw new DeployError(`ECR repository ${name} does not exist in ${region}.`);
+      throw missing('repository', name, region);
     }
     throw error;
   }
@@ -167,19 +294,29 @@ async function describeFunction(clients: AwsClients, name: string, region: strin
     output = await clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') {
-      throw new DeployError(`Lambda function ${name} does not exist in ${region}.`);
+      throw missing('function', name, region);
     }
     throw error;
   }
   const configuration: FunctionConfiguration = output.Configuration ?? {};
   if (configuration.PackageType !== 'Image') {
-    throw new DeployError(
-      `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
-    );
+    throw new PreflightCheckError({
+      resource: 'function',
+      kind: 'unusable',
+      message: `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
+      hint: 'Recreate the function with PackageType Image (the Quetzal template’s terraform does), or name another one.',
+    });
   }
   const architecture = configuration.Architectures?.[0] ?? 'x86_64';
   const platform = PLATFORMS[architecture];
-  if (!platform) throw new DeployError(`Lambda function ${name} has an unknown architecture ${architecture}.`);
+  if (!platform) {
+    throw new PreflightCheckError({
+      resource: 'function',
+      kind: 'unusable',
+      message: `Lambda function ${name} has an unknown architecture ${architecture}.`,
+      hint: 'Use x86_64 or arm64.',
+    });
+  }
   const imageUri = output.Code?.ImageUri ?? '';
   return {
     name,
@@ -202,7 +339,7 @@ async function describeStateMachine(clients: AwsClients, nameOrArn: string, regi
       }
     }
     if (found.length === 0) {
-      throw new DeployError(`State machine ${nameOrArn} does not exist in ${region}.`);
+      throw missing('stateMachine', nameOrArn, region);
     }
     arn = found[0];
   }
@@ -219,7 +356,7 @@ async function describeStateMachine(clients: AwsClients, nameOrArn: string, regi
     };
   } catch (error) {
     if (errorName(error) === 'StateMachineDoesNotExist' || errorName(error) === 'InvalidArn') {
-      throw new DeployError(`State machine ${nameOrArn} does not exist (${errorName(error)}).`);
+      throw missing('stateMachine', nameOrArn, region);
     }
     throw error;
   }

@@ -205,7 +205,8 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
     if (error instanceof DeployError) throw new DeployRunError(error, reports);
     throw error;
   } finally {
-    await lock?.release();
+    // Never let the release hide the run's own error: a lock that stays in place expires by itself.
+    await lock?.release().catch((error: unknown) => logger.warning(`Could not release the deploy lock: ${String((error as Error)?.message ?? error)}`));
   }
   return { preflight, reports, outputs: collectOutputs(reports) };
 }

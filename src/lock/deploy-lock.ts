@@ -413,8 +413,10 @@ function startHeartbeat(s3: S3Client, options: DeployLockOptions, logger: Logger
           return;
         } catch (error) {
           if (isMissing(error)) return; // already gone (e.g. our delete happened but its answer was lost)
-          if (!lostRace(error)) wrapAwsError(error, 'release', bucket);
-          const current = await readLock(s3, bucket);
+          // Releasing never fails the run: the lock expires by itself, and the run's own error (if any) matters more.
+          if (!lostRace(error)) break;
+          const current = await readLock(s3, bucket).catch(() => 'unreadable' as const);
+          if (current === 'unreadable') break;
           if (!current) return;
           if (current.body?.token !== token) {
             logger.warning(`Left the deploy lock ${where} in place: it now belongs to ${describeHolder(current.body)}.`);

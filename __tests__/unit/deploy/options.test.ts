@@ -5,14 +5,14 @@ import { imageTagsFor, parseDeployOptions, shouldPublish } from '../../../src/de
 const getter = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
-test('defaults: every step, publish auto, rollback on, 10 minute wait, 3 attempts', () => {
+test('defaults: every step, publish auto, rollback on, 10 minute wait, 8 attempts', () => {
   const options = parseDeployOptions(getter({}));
   assert.deepEqual(options.steps, ['image', 'lambda', 'state-machine', 'scenarios']);
   assert.equal(options.publish, 'auto');
   assert.equal(options.rollback, true);
   assert.equal(options.forceBuild, false);
   assert.equal(options.waitTimeoutMinutes, 10);
-  assert.equal(options.maxAttempts, 3);
+  assert.equal(options.maxAttempts, 8);
   assert.equal(options.imageTag, undefined);
   assert.deepEqual(options.buildArgs, {});
 });
