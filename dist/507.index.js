@@ -23,39 +23,6 @@ var client_s3_dist_cjs = __webpack_require__(3711);
 var client_sfn_dist_cjs = __webpack_require__(8476);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
 var client_sts_dist_cjs = __webpack_require__(1695);
-;// CONCATENATED MODULE: ./src/deploy/aws.ts
-/**
- * Every AWS client the deploy uses, made in one place with the same retry strategy and timeouts.
- * Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, profiles).
- */
-
-
-
-
-
-function createAwsClients(options = {}) {
-    const config = {
-        ...(options.region ? { region: options.region } : {}),
-        maxAttempts: options.maxAttempts ?? 3,
-        retryMode: options.retryMode ?? 'standard',
-        requestHandler: {
-            connectionTimeout: options.connectionTimeoutMs ?? 10_000,
-            requestTimeout: options.requestTimeoutMs ?? 60_000,
-        },
-    };
-    return {
-        sts: new client_sts_dist_cjs/* STSClient */.iM(config),
-        ecr: new dist_cjs/* ECRClient */.S70(config),
-        lambda: new client_lambda_dist_cjs/* LambdaClient */.Nox(config),
-        sfn: new client_sfn_dist_cjs/* SFNClient */.ZIB(config),
-        s3: new client_s3_dist_cjs.S3Client(config),
-    };
-}
-function destroyAwsClients(clients) {
-    for (const client of Object.values(clients))
-        client.destroy();
-}
-
 // EXTERNAL MODULE: ./src/core/inputs.ts
 var inputs = __webpack_require__(9114);
 ;// CONCATENATED MODULE: ./src/deploy/step.ts
@@ -77,6 +44,8 @@ class DeployError extends Error {
  */
 
 
+/** Default of input `max-attempts` (see DeployOptions.maxAttempts for the measurements behind it). */
+const DEFAULT_MAX_ATTEMPTS = 8;
 /** Docker tag grammar (distribution/reference): at most 128 chars, no leading '.' or '-'. */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Lambda alias names: letters, digits, '-' and '_', not all digits, at most 128 chars. */
@@ -107,7 +76,7 @@ function parseDeployOptions(get) {
             throw new inputs/* InputError */.dz(`Input \`build-args\` sets ${name}; the action sets it itself, remove that line.`);
         }
     }
-    const maxAttempts = (0,inputs/* getPositiveNumber */.NM)(get, 'max-attempts', 3);
+    const maxAttempts = (0,inputs/* getPositiveNumber */.NM)(get, 'max-attempts', DEFAULT_MAX_ATTEMPTS);
     if (!Number.isInteger(maxAttempts) || maxAttempts > 20) {
         throw new inputs/* InputError */.dz(`Input \`max-attempts\` is "${get('max-attempts')}"; use a whole number from 1 to 20.`);
     }
@@ -148,6 +117,42 @@ function imageTagsFor(options, git) {
     if (gitTag !== undefined && DOCKER_TAG.test(gitTag) && gitTag !== primary)
         tags.push(gitTag);
     return tags;
+}
+
+;// CONCATENATED MODULE: ./src/deploy/aws.ts
+/**
+ * Every AWS client the deploy uses, made in one place with the same retry strategy and timeouts.
+ * Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, profiles).
+ */
+
+
+
+
+
+
+function createAwsClients(options = {}) {
+    const config = {
+        ...(options.region ? { region: options.region } : {}),
+        maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        retryMode: options.retryMode ?? 'standard',
+        // The handler's `requestTimeout` only logs a warning unless `throwOnRequestTimeout` is set (node-http-handler 4):
+        // the socket timeout is what ends an attempt whose answer never comes.
+        requestHandler: {
+            connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+            socketTimeout: options.socketTimeoutMs ?? 60_000,
+        },
+    };
+    return {
+        sts: new client_sts_dist_cjs/* STSClient */.iM(config),
+        ecr: new dist_cjs/* ECRClient */.S70(config),
+        lambda: new client_lambda_dist_cjs/* LambdaClient */.Nox(config),
+        sfn: new client_sfn_dist_cjs/* SFNClient */.ZIB(config),
+        s3: new client_s3_dist_cjs.S3Client(config),
+    };
+}
+function destroyAwsClients(clients) {
+    for (const client of Object.values(clients))
+        client.destroy();
 }
 
 // EXTERNAL MODULE: external "node:child_process"
@@ -547,60 +552,172 @@ alsoNeeds = []) {
     }
     const preflight = { accountId, region };
     const problems = [];
-    const check = async (what, task) => {
+    const check = async (resource, name, task) => {
         try {
             await task();
         }
         catch (error) {
-            problems.push(error instanceof DeployError ? error.message : `${what}: ${describeError(error)}`);
+            problems.push(toProblem(resource, name, region, error));
         }
     };
     await Promise.all([
         needs.has('repository') &&
-            check(`ECR repository ${target.repositoryName}`, async () => {
+            check('repository', target.repositoryName, async () => {
                 preflight.repository = await describeRepository(clients, target.repositoryName, region);
             }),
         needs.has('function') &&
-            check(`Lambda function ${target.functionName}`, async () => {
+            check('function', target.functionName, async () => {
                 preflight.function = await describeFunction(clients, target.functionName, region);
             }),
         needs.has('stateMachine') &&
-            check(`State machine ${target.stateMachine}`, async () => {
+            check('stateMachine', target.stateMachine, async () => {
                 preflight.stateMachine = await describeStateMachine(clients, target.stateMachine, region);
             }),
         needs.has('bucket') &&
-            check(`S3 bucket ${target.bucketName}`, async () => {
-                try {
-                    await clients.s3.send(new client_s3_dist_cjs.HeadBucketCommand({ Bucket: target.bucketName }));
-                }
-                catch (error) {
-                    if (httpStatus(error) === 404) {
-                        throw new DeployError(`S3 bucket ${target.bucketName} does not exist.`);
-                    }
-                    if (httpStatus(error) === 403) {
-                        throw new DeployError(`S3 bucket ${target.bucketName}: access denied (HeadBucket returned 403).`);
-                    }
-                    throw error;
-                }
+            check('bucket', target.bucketName, async () => {
+                await headBucket(clients, target.bucketName, region);
                 preflight.bucket = { name: target.bucketName };
             }),
     ]);
     if (problems.length > 0) {
-        throw new DeployError(`Preflight failed, nothing was changed:\n- ${problems.join('\n- ')}`, 'Create the missing resources (e.g. with terraform) or fix the names in the model’s .env, and check the role’s permissions.');
+        const { message, hint } = describeProblems(problems, region, needs.size);
+        throw new DeployError(message, hint);
     }
     return preflight;
+}
+/** Where each resource's name comes from, for the hints. */
+const NAME_SOURCES = {
+    repository: 'AWS_ECR_REPO_NAME in the model’s .env or input `ecr-repository`',
+    function: 'AWS_LAMBDA_FUNCTION_NAME in the model’s .env or input `lambda-function`',
+    stateMachine: 'input `state-machine` (default: the Lambda function’s name)',
+    bucket: 'AWS_BUCKET_NAME in the model’s .env or input `bucket`',
+};
+/** The IAM action each check needs. */
+const READ_ACTIONS = {
+    repository: 'ecr:DescribeRepositories',
+    function: 'lambda:GetFunction',
+    stateMachine: 'states:ListStateMachines and states:DescribeStateMachine',
+    bucket: 's3:ListBucket',
+};
+function toProblem(resource, name, region, error) {
+    if (error instanceof PreflightCheckError)
+        return error.problem;
+    const what = `${RESOURCE_LABELS[resource]} ${name}`;
+    if (isAccessDenied(error)) {
+        return {
+            resource,
+            kind: 'denied',
+            message: `${what}: access denied (${describeError(error)}).`,
+            hint: `Allow ${READ_ACTIONS[resource]} on it to the deploy role.`,
+        };
+    }
+    return {
+        resource,
+        kind: 'error',
+        message: `${what}: ${describeError(error)} (in ${region}).`,
+        hint: 'AWS did not answer the check after every retry: re-run the job (raise input `max-attempts` if AWS throttles).',
+    };
+}
+const RESOURCE_LABELS = {
+    repository: 'ECR repository',
+    function: 'Lambda function',
+    stateMachine: 'State machine',
+    bucket: 'S3 bucket',
+};
+/** A check that found its resource wrong in a known way. */
+class PreflightCheckError extends DeployError {
+    problem;
+    constructor(problem) {
+        super(problem.message, problem.hint);
+        this.name = 'PreflightCheckError';
+        this.problem = problem;
+    }
+}
+function missing(resource, name, region) {
+    return new PreflightCheckError({
+        resource,
+        kind: 'missing',
+        message: `${RESOURCE_LABELS[resource]} ${name} does not exist in ${region}.`,
+        hint: `Create it (e.g. with terraform) or fix the name: ${NAME_SOURCES[resource]}.`,
+    });
+}
+/**
+ * One line: "Preflight failed, nothing was changed: <problem>; <problem>." and the hints, deduplicated. When every
+ * resource checked is missing, the region is the likely culprit and the hint says so first.
+ */
+function describeProblems(problems, region, checked) {
+    const message = `Preflight failed, nothing was changed: ${problems.map((problem) => problem.message.replace(/\.$/, '')).join('; ')}.`;
+    const hints = [];
+    const allMissing = problems.length === checked && checked > 1 && problems.every((problem) => problem.kind === 'missing');
+    if (allMissing) {
+        hints.push(`None of the model’s resources exists in ${region}: is that the right region? Set input \`aws-region\` (or AWS_REGION).`);
+    }
+    for (const problem of problems)
+        if (problem.hint && !hints.includes(problem.hint))
+            hints.push(problem.hint);
+    if (!allMissing && problems.some((problem) => problem.kind === 'missing')) {
+        hints.push(`(Region: ${region}; input \`aws-region\` or AWS_REGION.)`);
+    }
+    return { message, hint: hints.join(' ') };
+}
+async function headBucket(clients, bucket, region) {
+    try {
+        await clients.s3.send(new client_s3_dist_cjs.HeadBucketCommand({ Bucket: bucket }));
+    }
+    catch (error) {
+        const status = httpStatus(error);
+        if (status === 404 || errorName(error) === 'NotFound' || errorName(error) === 'NoSuchBucket') {
+            throw new PreflightCheckError({
+                resource: 'bucket',
+                kind: 'missing',
+                message: `S3 bucket ${bucket} does not exist.`,
+                hint: `Create it (e.g. with terraform) or fix the name: ${NAME_SOURCES.bucket}.`,
+            });
+        }
+        if (status === 301 || status === 400) {
+            // S3 answers a HeadBucket sent to the wrong region with a redirect (or 400) naming the bucket's region.
+            const actual = headerOf(error, 'x-amz-bucket-region');
+            if (actual !== undefined && actual !== region) {
+                throw new PreflightCheckError({
+                    resource: 'bucket',
+                    kind: 'unusable',
+                    message: `S3 bucket ${bucket} is in ${actual}, not in ${region}.`,
+                    hint: `Deploy to the model’s region: set input \`aws-region\` (or AWS_REGION) to ${actual}.`,
+                });
+            }
+        }
+        if (status === 403) {
+            throw new PreflightCheckError({
+                resource: 'bucket',
+                kind: 'denied',
+                message: `S3 bucket ${bucket}: access denied (HeadBucket returned 403).`,
+                hint: `Allow ${READ_ACTIONS.bucket} on it to the deploy role.`,
+            });
+        }
+        throw error;
+    }
+}
+function isAccessDenied(error) {
+    const name = errorName(error);
+    return httpStatus(error) === 403 || name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation';
+}
+/** A response header of an AWS error, when the SDK kept the raw response. */
+function headerOf(error, header) {
+    const headers = error?.$response?.headers ?? {};
+    const found = Object.entries(headers).find(([name]) => name.toLowerCase() === header);
+    return found?.[1];
 }
 async function describeRepository(clients, name, region) {
     try {
         const output = await clients.ecr.send(new dist_cjs/* DescribeRepositoriesCommand */.pE_({ repositoryNames: [name] }));
         const repository = output.repositories?.[0];
         if (!repository?.repositoryUri)
-            throw new DeployError(`ECR repository ${name} was not found in ${region}.`);
+            throw missing('repository', name, region);
         return { name, uri: repository.repositoryUri, registryId: repository.registryId ?? '' };
     }
     catch (error) {
         if (errorName(error) === 'RepositoryNotFoundException') {
-            throw new DeployError(`ECR repository ${name} does not exist in ${region}.`);
+            throw missing('repository', name, region);
         }
         throw error;
     }
@@ -612,18 +729,29 @@ async function describeFunction(clients, name, region) {
     }
     catch (error) {
         if (errorName(error) === 'ResourceNotFoundException') {
-            throw new DeployError(`Lambda function ${name} does not exist in ${region}.`);
+            throw missing('function', name, region);
         }
         throw error;
     }
     const configuration = output.Configuration ?? {};
     if (configuration.PackageType !== 'Image') {
-        throw new DeployError(`Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`);
+        throw new PreflightCheckError({
+            resource: 'function',
+            kind: 'unusable',
+            message: `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
+            hint: 'Recreate the function with PackageType Image (the Quetzal template’s terraform does), or name another one.',
+        });
     }
     const architecture = configuration.Architectures?.[0] ?? 'x86_64';
     const platform = PLATFORMS[architecture];
-    if (!platform)
-        throw new DeployError(`Lambda function ${name} has an unknown architecture ${architecture}.`);
+    if (!platform) {
+        throw new PreflightCheckError({
+            resource: 'function',
+            kind: 'unusable',
+            message: `Lambda function ${name} has an unknown architecture ${architecture}.`,
+            hint: 'Use x86_64 or arm64.',
+        });
+    }
     const imageUri = output.Code?.ImageUri ?? '';
     return {
         name,
@@ -646,7 +774,7 @@ async function describeStateMachine(clients, nameOrArn, region) {
             }
         }
         if (found.length === 0) {
-            throw new DeployError(`State machine ${nameOrArn} does not exist in ${region}.`);
+            throw missing('stateMachine', nameOrArn, region);
         }
         arn = found[0];
     }
@@ -664,7 +792,7 @@ async function describeStateMachine(clients, nameOrArn, region) {
     }
     catch (error) {
         if (errorName(error) === 'StateMachineDoesNotExist' || errorName(error) === 'InvalidArn') {
-            throw new DeployError(`State machine ${nameOrArn} does not exist (${errorName(error)}).`);
+            throw missing('stateMachine', nameOrArn, region);
         }
         throw error;
     }
@@ -909,6 +1037,8 @@ async function mustExist(path, what, input) {
 
 
 
+/** What to do when AWS kept failing a call after every retry. */
+const RERUN_HINT = 'AWS kept failing after every retry: re-run the job (it resumes where this run stopped; raise input `max-attempts` if AWS throttles).';
 class LambdaStep {
     name = 'lambda';
     #o;
@@ -1062,7 +1192,12 @@ class LambdaStep {
         };
     }
     async #configuration(name) {
-        return this.#o.clients.lambda.send(new client_lambda_dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: name }));
+        try {
+            return await this.#o.clients.lambda.send(new client_lambda_dist_cjs/* GetFunctionConfigurationCommand */.qA6({ FunctionName: name }));
+        }
+        catch (error) {
+            throw new DeployError(`Lambda GetFunctionConfiguration on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+        }
     }
     async #setEnvironment(name, variables) {
         await this.#withConflictRetry('UpdateFunctionConfiguration', () => this.#o.clients.lambda.send(new client_lambda_dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw({ FunctionName: name, Environment: { Variables: variables } })));
@@ -1075,16 +1210,27 @@ class LambdaStep {
             previousVersion = (await lambda.send(new client_lambda_dist_cjs/* GetAliasCommand */.MES({ FunctionName: name, Name: alias }))).FunctionVersion;
         }
         catch (error) {
-            if (errorName(error) !== 'ResourceNotFoundException')
-                throw error;
+            if (errorName(error) !== 'ResourceNotFoundException') {
+                throw new DeployError(`Lambda GetAlias ${alias} on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+            }
         }
         if (previousVersion === undefined) {
-            const created = await lambda.send(new client_lambda_dist_cjs/* CreateAliasCommand */.W_e({ FunctionName: name, Name: alias, FunctionVersion: version }));
-            this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
-            return { aliasArn: created.AliasArn };
+            try {
+                const created = await lambda.send(new client_lambda_dist_cjs/* CreateAliasCommand */.W_e({ FunctionName: name, Name: alias, FunctionVersion: version }));
+                this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
+                return { aliasArn: created.AliasArn };
+            }
+            catch (error) {
+                // "Alias already exists": our create took effect but its answer was lost (the SDK's retry met it), or
+                // another run created it meanwhile. Either way it exists now: move it below.
+                if (errorName(error) !== 'ResourceConflictException') {
+                    throw new DeployError(`Lambda CreateAlias ${alias} on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+                }
+                this.#o.logger.info(`Alias ${alias} of ${name} exists already (${describeError(error)}): moving it.`);
+            }
         }
-        const updated = await lambda.send(new client_lambda_dist_cjs/* UpdateAliasCommand */.lqC({ FunctionName: name, Name: alias, FunctionVersion: version }));
-        this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion} to ${version}.`);
+        const updated = await this.#withConflictRetry('UpdateAlias', () => lambda.send(new client_lambda_dist_cjs/* UpdateAliasCommand */.lqC({ FunctionName: name, Name: alias, FunctionVersion: version })));
+        this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion ?? "(just created)"} to ${version}.`);
         return { aliasArn: updated.AliasArn, previousVersion };
     }
     /** Runs `call`; while Lambda answers ResourceConflictException (an update in progress), waits for it and retries. */
@@ -1458,7 +1604,8 @@ async function runDeploySteps(input) {
         throw error;
     }
     finally {
-        await lock?.release();
+        // Never let the release hide the run's own error: a lock that stays in place expires by itself.
+        await lock?.release().catch((error) => logger.warning(`Could not release the deploy lock: ${String(error?.message ?? error)}`));
     }
     return { preflight, reports, outputs: collectOutputs(reports) };
 }
@@ -1808,9 +1955,12 @@ function startHeartbeat(s3, options, logger, taken, token) {
                 catch (error) {
                     if (isMissing(error))
                         return; // already gone (e.g. our delete happened but its answer was lost)
+                    // Releasing never fails the run: the lock expires by itself, and the run's own error (if any) matters more.
                     if (!lostRace(error))
-                        wrapAwsError(error, 'release', bucket);
-                    const current = await readLock(s3, bucket);
+                        break;
+                    const current = await readLock(s3, bucket).catch(() => 'unreadable');
+                    if (current === 'unreadable')
+                        break;
                     if (!current)
                         return;
                     if (current.body?.token !== token) {
