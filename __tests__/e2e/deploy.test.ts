@@ -115,6 +115,7 @@ describe('deploy on push', () => {
 
   it('writes a job summary with every step', () => {
     assert.match(first.summary, /### image: built and pushed/);
+    assert.match(first.summary, /\| Size \(compressed\) \| \d+(\.\d)? (B|KiB|MiB) \|/);
     assert.match(first.summary, /### lambda: updated/);
     assert.match(first.summary, /### state-machine: updated/);
   });

@@ -8,6 +8,7 @@ import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { formatBytes } from '../core/format.ts';
 import type { Logger } from '../core/logger.ts';
 import type { AwsClients } from './aws.ts';
 import type { DockerEngine } from './docker.ts';
@@ -15,7 +16,7 @@ import type { DeployOptions, GitContext } from './options.ts';
 import { imageTagsFor } from './options.ts';
 import type { DeployTarget, Preflight } from './preflight.ts';
 import { describeError } from './preflight.ts';
-import { INDEX_MANIFEST_TYPES, RegistryClient, parseImageReference } from './registry.ts';
+import { INDEX_MANIFEST_TYPES, RegistryClient, compressedSize, parseImageReference } from './registry.ts';
 import type { RegistryCredentials } from './registry.ts';
 import { DeployError } from './step.ts';
 import type { DeployStep, StepReport } from './step.ts';
@@ -50,6 +51,8 @@ export interface ImageOutcome {
   /** Layers uploaded by docker push (0 when nothing was pushed). */
   layersPushed: number;
   tagsAdded: string[];
+  /** Bytes the image takes in the registry (compressed), when its manifest says. */
+  sizeBytes?: number;
 }
 
 export interface ImageStepOptions {
@@ -132,7 +135,9 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
         await client.tagManifest(repositoryPath, plan.existingDigest, tag);
       }
       logger.info(`Image ${plan.repositoryUri}:${plan.tags[0]} is already in the repository: nothing built or pushed.`);
+      const manifest = await client.getManifest(repositoryPath, plan.existingDigest);
       return {
+        sizeBytes: manifest && compressedSize(manifest.body),
         repositoryUri: plan.repositoryUri,
         tags: plan.tags,
         digest: plan.existingDigest,
@@ -172,7 +177,7 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
         digest = pushed.digest;
         layersPushed += pushed.layersPushed;
       }
-      const stored = await client.manifestInfo(repositoryPath, plan.tags[0]);
+      const stored = await client.getManifest(repositoryPath, plan.tags[0]);
       if (!stored || stored.digest !== digest) {
         throw new DeployError(`The registry does not show ${references[0]} at ${digest} after the push.`);
       }
@@ -183,6 +188,7 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
         );
       }
       return {
+        sizeBytes: compressedSize(stored.body),
         repositoryUri: plan.repositoryUri,
         tags: plan.tags,
         digest,
@@ -226,6 +232,7 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
         ['Image', outcome.imageUri],
         ['Tags', outcome.tags.join(', ')],
         ['Layers pushed', String(outcome.layersPushed)],
+        ...(outcome.sizeBytes === undefined ? [] : [['Size (compressed)', formatBytes(outcome.sizeBytes)] as [string, string]]),
       ],
       outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
     };

@@ -28,6 +28,17 @@ export interface ManifestInfo {
   mediaType: string;
 }
 
+/** Bytes the image takes in the registry (compressed layers and config), from its manifest; undefined for an index. */
+export function compressedSize(manifest: Buffer): number | undefined {
+  try {
+    const parsed = JSON.parse(manifest.toString('utf8')) as { config?: { size?: number }; layers?: Array<{ size?: number }> };
+    if (!Array.isArray(parsed.layers)) return undefined;
+    return parsed.layers.reduce((sum, layer) => sum + (layer.size ?? 0), parsed.config?.size ?? 0);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Splits `host/path/name[:tag][@digest]`. */
 export function parseImageReference(reference: string): { registry: string; repository: string; tag?: string; digest?: string } {
   const at = reference.indexOf('@');
