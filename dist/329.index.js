@@ -1,8 +1,8 @@
-export const id = 507;
-export const ids = [507];
+export const id = 329;
+export const ids = [329];
 export const modules = {
 
-/***/ 2507:
+/***/ 3329:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -182,6 +182,18 @@ const INDEX_MANIFEST_TYPES = [
     'application/vnd.oci.image.index.v1+json',
 ];
 const ACCEPT = [...IMAGE_MANIFEST_TYPES, ...INDEX_MANIFEST_TYPES].join(', ');
+/** Bytes the image takes in the registry (compressed layers and config), from its manifest; undefined for an index. */
+function compressedSize(manifest) {
+    try {
+        const parsed = JSON.parse(manifest.toString('utf8'));
+        if (!Array.isArray(parsed.layers))
+            return undefined;
+        return parsed.layers.reduce((sum, layer) => sum + (layer.size ?? 0), parsed.config?.size ?? 0);
+    }
+    catch {
+        return undefined;
+    }
+}
 /** Splits `host/path/name[:tag][@digest]`. */
 function parseImageReference(reference) {
     const at = reference.indexOf('@');
@@ -513,6 +525,21 @@ function lastLine(text) {
     return lines.at(-1)?.trim() ?? '';
 }
 
+;// CONCATENATED MODULE: ./src/core/format.ts
+/** `1536` → `1.5 KiB`: sizes as the job summary shows them. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/preflight.ts
 /**
  * Preflight: read-only checks that every AWS resource the selected steps touch exists and answers,
@@ -832,6 +859,7 @@ function describeError(error) {
 
 
 
+
 class ImageStep {
     name = 'image';
     #o;
@@ -896,7 +924,9 @@ class ImageStep {
                 await client.tagManifest(repositoryPath, plan.existingDigest, tag);
             }
             logger.info(`Image ${plan.repositoryUri}:${plan.tags[0]} is already in the repository: nothing built or pushed.`);
+            const manifest = await client.getManifest(repositoryPath, plan.existingDigest);
             return {
+                sizeBytes: manifest && compressedSize(manifest.body),
                 repositoryUri: plan.repositoryUri,
                 tags: plan.tags,
                 digest: plan.existingDigest,
@@ -936,7 +966,7 @@ class ImageStep {
                 digest = pushed.digest;
                 layersPushed += pushed.layersPushed;
             }
-            const stored = await client.manifestInfo(repositoryPath, plan.tags[0]);
+            const stored = await client.getManifest(repositoryPath, plan.tags[0]);
             if (!stored || stored.digest !== digest) {
                 throw new DeployError(`The registry does not show ${references[0]} at ${digest} after the push.`);
             }
@@ -944,6 +974,7 @@ class ImageStep {
                 throw new DeployError(`${references[0]} was pushed as an image index (${stored.mediaType}); Lambda needs a single image manifest.`, 'Build one platform without attestations (--provenance=false --sbom=false).');
             }
             return {
+                sizeBytes: compressedSize(stored.body),
                 repositoryUri: plan.repositoryUri,
                 tags: plan.tags,
                 digest,
@@ -989,6 +1020,7 @@ class ImageStep {
                 ['Image', outcome.imageUri],
                 ['Tags', outcome.tags.join(', ')],
                 ['Layers pushed', String(outcome.layersPushed)],
+                ...(outcome.sizeBytes === undefined ? [] : [['Size (compressed)', formatBytes(outcome.sizeBytes)]]),
             ],
             outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
         };
@@ -2755,7 +2787,7 @@ async function deleteKeys(s3, bucket, keys, retry) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/report.ts
-function formatBytes(bytes) {
+function report_formatBytes(bytes) {
     if (bytes < 1024)
         return `${bytes} B`;
     const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -2813,7 +2845,7 @@ function reportPlan(plan) {
         toDelete.push(...del.map((item) => `${target.prefix}${item.rel}`));
         conflicts.push(...(decision?.conflicts ?? []).map((c) => `${target.prefix}${c.rel}: ${c.reason}`));
         const status = target.blocking ? `${PLAN_STATUS[target.status]} (fails the step)` : PLAN_STATUS[target.status];
-        rows.push(`| ${cell(code(target.prefix))} | ${status} | ${up.length} (${formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`);
+        rows.push(`| ${cell(code(target.prefix))} | ${status} | ${up.length} (${report_formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`);
     }
     const toSync = plan.targets.filter((target) => target.status === 'sync').length;
     const status = plan.problems.length > 0 ? 'would fail' : toSync > 0 ? `would sync ${toSync} prefix(es)` : 'unchanged';
@@ -2828,7 +2860,7 @@ function reportPlan(plan) {
         details: [
             ['Bucket', plan.bucket],
             ['Scenarios', plan.selection],
-            ['Would upload', `${uploads} file(s), ${formatBytes(bytes)}`],
+            ['Would upload', `${uploads} file(s), ${report_formatBytes(bytes)}`],
             ['Would delete', String(deletes)],
             ['Unchanged', String(unchanged)],
         ],
@@ -2865,7 +2897,7 @@ function reportOutcome(outcome) {
         deletes += target.deleted;
         unchanged += target.unchanged;
         failures.push(...target.failures.map((f) => `${f.key}: ${f.error}`));
-        rows.push(`| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`);
+        rows.push(`| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${report_formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`);
     }
     const synced = outcome.targets.filter((target) => target.status === 'sync').length;
     const status = outcome.problems.length > 0 ? 'failed' : synced > 0 ? `synced ${synced} prefix(es)` : 'unchanged';
@@ -2879,7 +2911,7 @@ function reportOutcome(outcome) {
         status,
         details: [
             ['Bucket', outcome.bucket],
-            ['Uploaded', `${uploads} file(s), ${formatBytes(bytes)}`],
+            ['Uploaded', `${uploads} file(s), ${report_formatBytes(bytes)}`],
             ['Deleted', String(deletes)],
             ['Unchanged', String(unchanged)],
         ],
@@ -3125,7 +3157,7 @@ class ScenarioSyncStep {
                 continue;
             }
             const bytes = decision.uploads.reduce((sum, upload) => sum + upload.size, 0);
-            logger.info(`${target.prefix}: ${target.status}; ${decision.uploads.length} to upload (${formatBytes(bytes)}), ` +
+            logger.info(`${target.prefix}: ${target.status}; ${decision.uploads.length} to upload (${report_formatBytes(bytes)}), ` +
                 `${decision.deletes.length} to delete, ${decision.unchanged.length} unchanged` +
                 (target.notes.length ? ` (${target.notes.join('; ')})` : ''));
             if (target.status !== 'sync')
@@ -3223,7 +3255,7 @@ class ScenarioSyncStep {
         if (result.failures.length > 0)
             result.status = 'failed';
         if (result.uploaded + result.deleted > 0 || result.failures.length > 0) {
-            logger.info(`${target.prefix}: ${result.uploaded} uploaded (${formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
+            logger.info(`${target.prefix}: ${result.uploaded} uploaded (${report_formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
         }
         return result;
     }
