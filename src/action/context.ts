@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { tagOfRef, type GitContext } from '../core/git.ts';
+import type { GitContext } from '../core/git.ts';
 import type { RunContext } from '../core/config.ts';
 
 /** What the GitHub runner tells the action about this run, read from its environment and event file. */
@@ -17,7 +17,6 @@ export function runnerContext(env: NodeJS.ProcessEnv = process.env): { run: RunC
     git: {
       sha: env.GITHUB_SHA || undefined,
       ref,
-      tag: tagOfRef(ref),
       before: typeof event.before === 'string' ? event.before : undefined,
       after: typeof event.after === 'string' ? event.after : undefined,
       repositoryUrl,

@@ -134,7 +134,6 @@ function localGit(folder: string): GitContext {
   const tag = sha ? git('describe', '--tags', '--exact-match', sha) : undefined;
   return {
     sha,
-    tag,
     ref: tag ? `refs/tags/${tag}` : git('symbolic-ref', '-q', 'HEAD'),
     runId: `cli-${os.hostname()}-${process.pid}`,
     actor: os.userInfo().username,

@@ -4,8 +4,6 @@ export interface GitContext {
   sha?: string;
   /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.2.0`. */
   ref?: string;
-  /** The git tag when `ref` is a tag ref. */
-  tag?: string;
   /** Push event: the commit before the push (all zeros for a new branch). */
   before?: string;
   /** Push event: the commit after the push. */
@@ -20,6 +18,7 @@ export interface GitContext {
   actor?: string;
 }
 
+/** `refs/tags/v1.2.0` → `v1.2.0`; undefined for any other ref. */
 export function tagOfRef(ref: string | undefined): string | undefined {
   return ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
 }

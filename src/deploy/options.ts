@@ -4,6 +4,7 @@
  */
 import { InputError, getBoolean, getChoice, getKeyValueLines, getList, getPositiveNumber } from '../core/inputs.ts';
 import type { InputGetter } from '../core/inputs.ts';
+import { tagOfRef } from '../core/git.ts';
 import { ALL_STEPS } from './step.ts';
 import type { StepName } from './step.ts';
 
@@ -109,7 +110,7 @@ export function parseDeployOptions(get: InputGetter): DeployOptions {
 
 /** The git tag name when the ref is a tag ref, else undefined. */
 export function gitTagOf(git: GitContext): string | undefined {
-  return git.ref.startsWith('refs/tags/') ? git.ref.slice('refs/tags/'.length) : undefined;
+  return tagOfRef(git.ref);
 }
 
 export function shouldPublish(options: Pick<DeployOptions, 'publish'>, git: GitContext): boolean {
