@@ -1,8 +1,8 @@
-export const id = 329;
-export const ids = [329];
+export const id = 681;
+export const ids = [681];
 export const modules = {
 
-/***/ 3329:
+/***/ 681:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -25,6 +25,12 @@ var client_sfn_dist_cjs = __webpack_require__(8476);
 var client_sts_dist_cjs = __webpack_require__(1695);
 // EXTERNAL MODULE: ./src/core/inputs.ts
 var inputs = __webpack_require__(9114);
+;// CONCATENATED MODULE: ./src/core/git.ts
+/** `refs/tags/v1.2.0` → `v1.2.0`; undefined for any other ref. */
+function tagOfRef(ref) {
+    return ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/deploy/step.ts
 const ALL_STEPS = ['image', 'lambda', 'state-machine', 'scenarios'];
 /** An error the user can act on: one line saying what is wrong and what to do. */
@@ -42,6 +48,7 @@ class DeployError extends Error {
  * The deploy inputs, parsed once through an input getter (the Action's core.getInput or the CLI's flags).
  * Git facts come in separately as a GitContext: nothing here reads process.env.
  */
+
 
 
 /** Default of input `max-attempts` (see DeployOptions.maxAttempts for the measurements behind it). */
@@ -96,7 +103,7 @@ function parseDeployOptions(get) {
 }
 /** The git tag name when the ref is a tag ref, else undefined. */
 function gitTagOf(git) {
-    return git.ref.startsWith('refs/tags/') ? git.ref.slice('refs/tags/'.length) : undefined;
+    return tagOfRef(git.ref);
 }
 function shouldPublish(options, git) {
     if (options.publish === 'auto')
