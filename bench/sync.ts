@@ -1,29 +1,75 @@
 /**
- * Scenario sync speed against `aws s3 sync` (AWS CLI, preinstalled) on the same moto_server and the same tree.
- * Run: npx node bench/sync.ts [repetitions=3]
+ * Scenario sync speed: the bundled action, run as a GitHub runner runs it, against `aws s3 sync` (the AWS CLI,
+ * preinstalled) on the same moto_server and the same tree.
  *
- * Tree: a git repository holding one scenario of ~400 files / ~140 MB (5 files of 20 MB, the rest 1 KB to 200 KB).
- * Cases, each timed as a whole process (action: bench/sync-run.ts; CLI: aws s3 sync), alternating which runs first:
- *   first upload (empty bucket, from a clone), re-sync from a fresh `git clone` (every mtime new, content
- *   unchanged), one same-size edit committed in that clone.
- * Prints the median wall time of each and the ratio action / CLI (goals: <= 1.0, <= 0.2, <= 0.5).
+ * Run: npx node bench/sync.ts [--reps 3] [--dist dist] [--cpu-prof <folder>] [--runner action|module]
+ *   --dist      the bundle to measure (default dist/, the committed one; a private build: /tmp/x after
+ *               `npx ncc build src/index.ts -o /tmp/x -m --target es2022`)
+ *   --compare   a second bundle, run in the same alternation on its own bucket (A/B of two builds under the same
+ *               load: the machine may be shared, and only runs side by side compare)
+ *   --cpu-prof  also writes a V8 CPU profile of every action run into <folder> (node --cpu-prof)
+ *   --show      prints the lines of the action's log matching this regular expression, e.g. 'compared in' (the
+ *               debug line giving where each prefix's plan spent its time)
+ *   --runner    `action` (default): `node <dist>/index.js` with INPUT_* / GITHUB_* variables, the whole action
+ *               (validation, preflight, deploy lock, sync, outputs, summary); `module`: bench/sync-run.ts, the sync
+ *               module alone run from source (what the first version of this bench measured).
+ *
+ * Tree: a git repository holding the example model (quetzal-example: .env, Dockerfile, .dockerignore,
+ * step-functions.json, notebooks, modelConfig.json, steps.json) whose scenarios are replaced by one scenario,
+ * base, of 400 files / ~140 MB (5 files of 20 MB, the rest 1 KB to 200 KB). The action is given
+ * mode=deploy, steps=scenarios, and the bucket, function and repository names; only the bucket must exist
+ * (the preflight of steps=scenarios checks the caller and the bucket; the deploy lock lives in the bucket).
+ *
+ * Cases, each timed as a whole process, alternating which of the two runs first:
+ * - first upload: a fresh clone, empty bucket; action scenarios=all (a first push, before = 000…, compares all
+ *   the same way);
+ * - fresh checkout re-sync: a new `git clone` (every mtime new, content unchanged); action scenarios=all: every
+ *   file is compared (a push that touches no scenario would select nothing, which measures nothing);
+ * - one same-size edit of a small file, committed: the action as on that push, scenarios=changed with the
+ *   event's before/after (the scenario holding the file is selected, its 400 files compared); the CLI compares
+ *   size and mtime of every file, as always.
+ * Prints the median wall time of each and the ratio action / CLI (goals: <= 1.0, <= 0.2, <= 0.5), and the
+ * median time the action spent in each phase (from the time its ::group:: lines reached the bench).
  */
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
-const PORT = 5250;
-const repetitions = Number(process.argv[2] ?? 3);
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '3' },
+    dist: { type: 'string', default: 'dist' },
+    compare: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    runner: { type: 'string', default: 'action' },
+    port: { type: 'string', default: '5250' },
+    show: { type: 'string' },
+  },
+  allowPositionals: true,
+});
+const repetitions = Number(args.reps);
+const dist = resolve(args.dist);
+const compare = args.compare ? resolve(args.compare) : undefined;
+const runner = args.runner === 'module' ? 'module' : 'action';
+const PORT = Number(args.port);
+if (!(PORT >= 5250 && PORT <= 5259)) throw new Error('--port must be within 5250-5259 (this bench\'s ports)');
 const endpoint = `http://127.0.0.1:${PORT}`;
-const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEFAULT_REGION: 'us-east-1' };
-delete env.AWS_ENDPOINT_URL;
-const gitEnv: NodeJS.ProcessEnv = { ...env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@x' };
-const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 24 });
+const REGION = 'us-east-1';
+const MODEL = 'quetzal-example';
+const EXAMPLE = resolve('example', MODEL);
+
+const baseEnv: NodeJS.ProcessEnv = {};
+for (const [key, value] of Object.entries(process.env)) {
+  if (!key.startsWith('INPUT_') && !key.startsWith('GITHUB_') && !key.startsWith('AWS_')) baseEnv[key] = value;
+}
+Object.assign(baseEnv, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION });
+const gitEnv: NodeJS.ProcessEnv = { ...baseEnv, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@x' };
 const run = promisify(execFile);
+const git = async (cwd: string, ...gitArgs: string[]) => (await run('git', gitArgs, { cwd, env: gitEnv, maxBuffer: 1 << 24 })).stdout.trim();
 
 function pseudoRandom(seed: number, size: number): Buffer {
   const out = Buffer.alloc(size);
@@ -35,15 +81,18 @@ function pseudoRandom(seed: number, size: number): Buffer {
   return out;
 }
 
-async function makeTree(root: string): Promise<{ files: string[]; bytes: number }> {
-  const scenario = join(root, 'scenarios', 'base');
+/** The example model with one big scenario, `base`; returns the scenario's files relative to the workspace. */
+async function makeModel(workspace: string): Promise<{ files: string[]; bytes: number }> {
+  const model = join(workspace, MODEL);
+  await cp(EXAMPLE, model, { recursive: true, filter: (source) => !source.startsWith(join(EXAMPLE, 'scenarios')) });
+  const scenario = join(model, 'scenarios', 'base');
   const files: string[] = [];
   let bytes = 0;
   const add = async (rel: string, size: number, seed: number) => {
     const path = join(scenario, rel);
     await mkdir(join(path, '..'), { recursive: true });
     await writeFile(path, pseudoRandom(seed, size));
-    files.push(join('scenarios', 'base', rel));
+    files.push(join(MODEL, 'scenarios', 'base', rel));
     bytes += size;
   };
   for (let i = 0; i < 5; i += 1) await add(`inputs/road/big_${i}.geojson`, 20 * 1000 * 1000, i);
@@ -56,29 +105,145 @@ async function makeTree(root: string): Promise<{ files: string[]; bytes: number 
 
 async function startMoto(): Promise<() => Promise<void>> {
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(PORT)], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i += 1) {
+  let up = false;
+  for (let i = 0; i < 300 && !up; i += 1) {
     try {
-      if ((await fetch(`${endpoint}/moto-api/`)).status < 500) break;
+      up = (await fetch(`${endpoint}/moto-api/`)).status < 500;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  return async () => {
+  const stop = async () => {
+    if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     process.kill(child.pid!, 'SIGTERM');
     await exited;
   };
+  if (!up) {
+    await stop();
+    throw new Error(`moto_server did not answer on ${endpoint}`);
+  }
+  return stop;
 }
 
-async function timed(task: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await task();
-  return (performance.now() - start) / 1000;
+interface Timed {
+  seconds: number;
+  stdout: string;
+  /** Seconds from spawn to each `::group::` / `::endgroup::` line and to the end of output. */
+  marks: Array<{ at: number; line: string }>;
 }
 
-const actionRun = (bucket: string, model: string) => run(process.execPath, ['bench/sync-run.ts', endpoint, bucket, model, 'base'], { env, maxBuffer: 1 << 24 });
-const cliRun = (bucket: string, model: string) =>
-  run('aws', ['s3', 'sync', join(model, 'scenarios', 'base'), `s3://${bucket}/base`, '--endpoint-url', endpoint, '--no-progress', '--only-show-errors'], { env, maxBuffer: 1 << 24 });
+/** Spawns a process, collecting its stdout and when each of its group lines arrived. */
+function timedProcess(command: string, commandArgs: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Timed> {
+  return new Promise((resolvePromise, reject) => {
+    const start = performance.now();
+    const child = spawn(command, commandArgs, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    const marks: Timed['marks'] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      const at = (performance.now() - start) / 1000;
+      const text = chunk.toString();
+      stdout += text;
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (marks.length === 0 || line.startsWith('::group::') || line.startsWith('::endgroup::')) marks.push({ at, line });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - start) / 1000;
+      if (code !== 0) reject(new Error(`${command} ${commandArgs.join(' ')} exited with ${code}\n${stdout}\n${stderr}`));
+      else resolvePromise({ seconds, stdout, marks });
+    });
+  });
+}
+
+interface ActionCase {
+  /** Folder of the bundle (its index.js is run). */
+  bundle: string;
+  workspace: string;
+  bucket: string;
+  scenarios: string;
+  sha: string;
+  event: Record<string, unknown>;
+  profileName: string;
+}
+
+let runnerCounter = 0;
+async function actionRun(c: ActionCase): Promise<Timed & { outputs: Record<string, string> }> {
+  const model = join(c.workspace, MODEL);
+  if (runner === 'module') {
+    const result = await timedProcess(process.execPath, [resolve('bench/sync-run.ts'), endpoint, c.bucket, model, c.scenarios], baseEnv, c.workspace);
+    return { ...result, outputs: JSON.parse(result.stdout.trim()) };
+  }
+  runnerCounter += 1;
+  const runnerTemp = await mkdtemp(join(tmpdir(), 'bench-runner-'));
+  const files = { output: join(runnerTemp, 'output'), summary: join(runnerTemp, 'summary'), event: join(runnerTemp, 'event.json') };
+  await writeFile(files.output, '');
+  await writeFile(files.summary, '');
+  await writeFile(files.event, JSON.stringify(c.event));
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    AWS_ENDPOINT_URL: endpoint,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: c.workspace,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_SHA: c.sha,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REPOSITORY: 'quetzal/bench-model',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: String(1000 + runnerCounter),
+    GITHUB_RUN_ATTEMPT: '1',
+    RUNNER_TEMP: runnerTemp,
+    INPUT_MODE: 'deploy',
+    INPUT_STEPS: 'scenarios',
+    INPUT_SCENARIOS: c.scenarios,
+    'INPUT_MODEL-FOLDER': MODEL,
+    INPUT_BUCKET: c.bucket,
+    'INPUT_LAMBDA-FUNCTION': c.bucket,
+    'INPUT_ECR-REPOSITORY': c.bucket,
+  };
+  const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`, `--cpu-prof-name=${c.profileName}.cpuprofile`] : [];
+  try {
+    const result = await timedProcess(process.execPath, [...nodeArgs, join(c.bundle, 'index.js')], env, c.workspace);
+    const outputs = parseOutputs(await readFile(files.output, 'utf8'));
+    if (/^::error/m.test(result.stdout)) throw new Error(`the action reported an error:\n${result.stdout}`);
+    return { ...result, outputs };
+  } finally {
+    await rm(runnerTemp, { recursive: true, force: true });
+  }
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i += 1; i < lines.length && lines[i] !== match[2]; i += 1) value.push(lines[i]);
+    outputs[match[1]] = value.join('\n');
+  }
+  return outputs;
+}
+
+const cliRun = (bucket: string, workspace: string) =>
+  timedProcess(
+    'aws',
+    ['s3', 'sync', join(workspace, MODEL, 'scenarios'), `s3://${bucket}/`, '--endpoint-url', endpoint, '--no-progress', '--only-show-errors'],
+    baseEnv,
+    workspace,
+  );
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -86,69 +251,118 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Phases of one action run, from its group lines: start-up (to the first line), then each group, then the end. */
+function phases(result: Timed): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (result.marks.length === 0) return out;
+  out['start-up (to first output)'] = result.marks[0].at;
+  let previous = result.marks[0].at;
+  let open: string | undefined;
+  let seenGroup = false;
+  for (const mark of result.marks.slice(1)) {
+    const name = open ?? (seenGroup ? 'between groups' : 'validation, loading the deploy code (before Preflight)');
+    seenGroup ||= mark.line.startsWith('::group::');
+    out[name] = (out[name] ?? 0) + (mark.at - previous);
+    previous = mark.at;
+    open = mark.line.startsWith('::group::') ? mark.line.slice('::group::'.length) : undefined;
+  }
+  out['after the last group (outputs, summary, exit)'] = result.seconds - previous;
+  return out;
+}
+
 const root = await mkdtemp(join(tmpdir(), 'bench-sync-'));
+// Copies of the bundles, so that a rebuild of dist/ during the run cannot change what is measured.
+const variants: Array<{ label: string; source: string; bundle: string }> = [{ label: 'action', source: dist, bundle: join(root, 'dist-action') }];
+if (compare) variants.push({ label: 'compare', source: compare, bundle: join(root, 'dist-compare') });
+for (const variant of variants) await cp(variant.source, variant.bundle, { recursive: true });
 const stopMoto = await startMoto();
-const s3 = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const cases = ['first upload', 'fresh checkout re-sync', 'one same-size edit'] as const;
-const times: Record<string, { action: number[]; cli: number[] }> = Object.fromEntries(cases.map((c) => [c, { action: [], cli: [] }]));
+type CaseName = (typeof cases)[number];
+const labels = [...variants.map((variant) => variant.label), 'cli'];
+const times: Record<string, Record<string, number[]>> = Object.fromEntries(cases.map((c) => [c, Object.fromEntries(labels.map((l) => [l, []]))]));
+const phaseTimes: Record<string, Record<string, Array<Record<string, number>>>> = Object.fromEntries(
+  cases.map((c) => [c, Object.fromEntries(variants.map((v) => [v.label, []]))]),
+);
 try {
   const repo = join(root, 'repo');
-  const tree = await makeTree(repo);
-  await git(repo, 'init', '-q');
+  const tree = await makeModel(repo);
+  await git(repo, 'init', '-q', '-b', 'main');
   await git(repo, 'add', '.');
   await git(repo, 'commit', '-q', '-m', 'tree');
+  const firstSha = await git(repo, 'rev-parse', 'HEAD');
+  const describe = (variant: (typeof variants)[number]) =>
+    runner === 'module' ? 'bench/sync-run.ts (the sync module alone)' : `node ${join(variant.source, 'index.js')}`;
   console.log(`tree: ${tree.files.length} files, ${(tree.bytes / 1e6).toFixed(0)} MB; ${repetitions} repetition(s)`);
+  for (const variant of variants) console.log(`${variant.label}: ${describe(variant)}`);
   const outputs: string[] = [];
   for (let rep = 0; rep < repetitions; rep += 1) {
-    const actionBucket = `bench-action-${rep}`;
-    const cliBucket = `bench-cli-${rep}`;
-    await s3.send(new CreateBucketCommand({ Bucket: actionBucket }));
-    await s3.send(new CreateBucketCommand({ Bucket: cliBucket }));
-    const actionFirst = rep % 2 === 0;
-    let model = '';
-    const pair = async (name: (typeof cases)[number]) => {
-      const doAction = async () => {
-        let out = '';
-        times[name].action.push(await timed(async () => (out = (await actionRun(actionBucket, model)).stdout.trim())));
-        outputs.push(`${name}: ${out}`);
-      };
-      const doCli = async () => times[name].cli.push(await timed(() => cliRun(cliBucket, model)));
-      if (actionFirst) {
-        await doAction();
-        await doCli();
-      } else {
-        await doCli();
-        await doAction();
+    const buckets: Record<string, string> = Object.fromEntries(labels.map((label) => [label, `bench-${label}-${rep}`]));
+    for (const bucket of Object.values(buckets)) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // Who goes first turns with each repetition.
+    const order = labels.map((_, i) => labels[(i + rep) % labels.length]);
+    const pair = async (name: CaseName, workspace: string, c: Omit<ActionCase, 'bundle' | 'workspace' | 'bucket' | 'profileName'>) => {
+      for (const label of order) {
+        if (label === 'cli') {
+          times[name].cli.push((await cliRun(buckets.cli, workspace)).seconds);
+          continue;
+        }
+        const variant = variants.find((v) => v.label === label)!;
+        const profileName = `${rep}-${label}-${name.replace(/\W+/g, '-')}`;
+        const result = await actionRun({ ...c, bundle: variant.bundle, workspace, bucket: buckets[label], profileName });
+        times[name][label].push(result.seconds);
+        phaseTimes[name][label].push(phases(result));
+        const { 'files-uploaded': up, 'files-unchanged': same, 'bytes-uploaded': bytes } = result.outputs;
+        outputs.push(`${name} #${rep} ${label}: uploaded ${up}, unchanged ${same}, bytes ${bytes}`);
+        if (args.show) {
+          const pattern = new RegExp(args.show);
+          for (const line of result.stdout.split('\n')) if (pattern.test(line)) outputs.push(`    ${line.slice(0, 300)}`);
+        }
       }
     };
-    model = join(root, `clone-${rep}-a`);
-    await git(root, 'clone', '-q', repo, model);
-    await pair('first upload');
+    let workspace = join(root, `clone-${rep}-a`);
+    await git(root, 'clone', '-q', repo, workspace);
+    await pair('first upload', workspace, { scenarios: 'all', sha: firstSha, event: { before: '0'.repeat(40), after: firstSha } });
     // A fresh checkout: every file is written again (new mtimes), content unchanged.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await rm(model, { recursive: true, force: true });
-    model = join(root, `clone-${rep}-b`);
-    await git(root, 'clone', '-q', repo, model);
-    await pair('fresh checkout re-sync');
-    // One same-size edit of a small file, committed.
+    await rm(workspace, { recursive: true, force: true });
+    workspace = join(root, `clone-${rep}-b`);
+    await git(root, 'clone', '-q', repo, workspace);
+    await pair('fresh checkout re-sync', workspace, { scenarios: 'all', sha: firstSha, event: { before: firstSha, after: firstSha } });
+    // One same-size edit of a small file, committed: the push of that commit.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const edited = join(model, tree.files[10 + rep]);
+    const edited = join(workspace, tree.files[10 + rep]);
     const content = await readFile(edited);
     content[0] = content[0] ^ 0xff;
     await writeFile(edited, content);
-    await git(model, 'commit', '-q', '-am', 'edit');
-    await pair('one same-size edit');
-    await rm(model, { recursive: true, force: true });
+    await git(workspace, 'commit', '-q', '-am', 'edit');
+    const editSha = await git(workspace, 'rev-parse', 'HEAD');
+    await pair('one same-size edit', workspace, { scenarios: 'changed', sha: editSha, event: { before: firstSha, after: editSha } });
+    await rm(workspace, { recursive: true, force: true });
   }
   console.log('\naction outputs per run:');
   for (const line of outputs) console.log(`  ${line}`);
-  console.log('\n| case | action s (median) | aws s3 sync s (median) | ratio | goal |');
-  console.log('| --- | --- | --- | --- | --- |');
-  const goals = { 'first upload': '<= 1.0 (aim 0.7)', 'fresh checkout re-sync': '<= 0.2', 'one same-size edit': '<= 0.5' };
-  for (const name of cases) {
-    const a = median(times[name].action);
-    const c = median(times[name].cli);
-    console.log(`| ${name} | ${a.toFixed(2)} [${times[name].action.map((t) => t.toFixed(2)).join(', ')}] | ${c.toFixed(2)} [${times[name].cli.map((t) => t.toFixed(2)).join(', ')}] | ${(a / c).toFixed(2)} | ${goals[name]} |`);
+  if (runner === 'action') {
+    console.log('\naction phases, median seconds:');
+    for (const name of cases) {
+      for (const variant of variants) {
+        const runs = phaseTimes[name][variant.label];
+        const names = [...new Set(runs.flatMap((p) => Object.keys(p)))];
+        console.log(`  ${name} (${variant.label}): ${names.map((phase) => `${phase} ${median(runs.map((p) => p[phase] ?? 0)).toFixed(2)}`).join('; ')}`);
+      }
+    }
+  }
+  const list = (values: number[]) => values.map((t) => t.toFixed(2)).join(', ');
+  const goals: Record<CaseName, string> = { 'first upload': '<= 1.0 (aim 0.7)', 'fresh checkout re-sync': '<= 0.2', 'one same-size edit': '<= 0.5' };
+  for (const variant of variants) {
+    console.log(`\n${variant.label}: ${describe(variant)}`);
+    console.log('| case | action s (median) | aws s3 sync s (median) | ratio | goal |');
+    console.log('| --- | --- | --- | --- | --- |');
+    for (const name of cases) {
+      const a = median(times[name][variant.label]);
+      const c = median(times[name].cli);
+      console.log(`| ${name} | ${a.toFixed(2)} [${list(times[name][variant.label])}] | ${c.toFixed(2)} [${list(times[name].cli)}] | ${(a / c).toFixed(2)} | ${goals[name]} |`);
+    }
   }
 } finally {
   s3.destroy();

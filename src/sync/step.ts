@@ -28,7 +28,8 @@ import {
   type SyncManifest,
 } from './remote.ts';
 import { cleanTrackedBlobs } from './changed.ts';
-import { DEFAULT_RETRY, deleteKeys, Slots, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
+import { DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
+import { Slots } from './limit.ts';
 import { formatBytes, reportOutcome, reportPlan } from './report.ts';
 
 export interface ScenarioSyncConfig {
@@ -231,7 +232,16 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   ): Promise<TargetPlan> {
     const { s3, bucket, options, logger } = this.#config;
     const notes: string[] = [];
-    const [remote, localFiles] = await Promise.all([listPrefix(s3, bucket, target.prefix), localListing]);
+    const started = performance.now();
+    const since = () => Math.round(performance.now() - started);
+    const timings: string[] = []; // for the debug log: where the plan of a prefix spends its time
+    // The record is read while the prefix is listed: one round trip instead of two.
+    const manifestRead = readManifest(s3, bucket, manifestKey(target));
+    manifestRead.catch(() => {}); // awaited below, unless the scenario is locked
+    const [remote, localFiles] = await Promise.all([
+      listPrefix(s3, bucket, target.prefix).finally(() => timings.push(`listed at ${since()} ms`)),
+      localListing.finally(() => timings.push(`local files at ${since()} ms`)),
+    ]);
     if (target.kind === 'scenario' && remote.has('.lock')) {
       if (options.locked === 'skip') {
         logger.warning(`Scenario "${target.name}" is locked (${target.prefix}.lock exists): left as it is (input locked: skip).`);
@@ -249,8 +259,10 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       }
       notes.push('locked remotely: synced anyway (locked: overwrite); the lock is kept');
     }
-    const manifest = await readManifest(s3, bucket, manifestKey(target));
+    const manifest = await manifestRead;
     const blobs = manifest && Object.keys(manifest.files).length > 0 ? await this.#blobs : null;
+    timings.push(`record${blobs ? ' and git' : ''} at ${since()} ms`);
+    let hashedCount = 0;
     const hashed = await Promise.all(
       localFiles.map(async (file): Promise<HashedFile> => {
         const existing = remote.get(file.rel);
@@ -266,9 +278,11 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
         // When the record vouches for the remote object, its MD5 decides: no multipart ETag to recompute.
         const partSizes = vouched ? [] : partSizesToCompare(existing.etag, existing.size);
         const hashes = await this.#hashSlots.run(() => hashFile(file.path, partSizes, file.size));
+        hashedCount += 1;
         return { ...file, blob, hashes };
       }),
     );
+    timings.push(`${hashedCount} file(s) hashed by ${since()} ms`);
     const artifactMatcher = target.kind === 'scenario' ? picomatch(options.keep, { dot: true }) : () => false;
     const decision = await decidePrefix({
       local: hashed,
@@ -296,6 +310,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
         notes.push(`${files.length} file(s) changed outside the action: ${decision.conflicts.slice(0, 5).map((c) => c.rel).join(', ')}${files.length > 5 ? ', ...' : ''}`);
       }
     }
+    logger.debug(`${target.prefix}: ${localFiles.length} local and ${remote.size} remote file(s) compared in ${since()} ms (${timings.join(', ')})`);
     if (decision.keptArtifacts.length > 0) {
       notes.push(`${decision.keptArtifacts.length} run artifact(s) differ from the repository: the run's version is kept`);
     }
@@ -401,6 +416,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     if (!decision || (target.status !== 'sync' && target.status !== 'unchanged')) return result;
 
     const uploadedEntries: Record<string, ManifestEntry> = {};
+    const uploadedKeys: string[] = [];
     const blobs = await this.#blobs;
     await Promise.all(
       decision.uploads.map((upload) =>
@@ -419,13 +435,15 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
             }
             result.uploaded += 1;
             result.bytesUploaded += upload.size;
-            logger.debug(`Uploaded ${key}`);
+            uploadedKeys.push(key); // logged once at the end: a line per file costs a write each
           } catch (error) {
             result.failures.push({ key, error: (error as Error).message });
           }
         }),
       ),
     );
+
+    if (uploadedKeys.length > 0) logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${uploadedKeys.sort().join('\n')}`);
 
     if (decision.deletes.length > 0) {
       if (result.failures.length > 0) {

@@ -4,8 +4,9 @@ import { createReadStream } from 'node:fs';
 import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import mime from 'mime-types';
-import { ACTION_PART_SIZE, hashBuffer, hashFile, normaliseEtag } from './etag.ts';
+import { ACTION_PART_SIZE, hashBuffer, hashFile, MiB, normaliseEtag } from './etag.ts';
 import { METADATA_COMMIT, METADATA_MD5 } from './remote.ts';
+import { Budget } from './limit.ts';
 
 /** Content types the web app and browsers expect; others come from mime-types, then application/octet-stream. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -49,37 +50,20 @@ export async function withRetries<T>(task: () => Promise<T>, retry: RetryOptions
   }
 }
 
-/** Runs `task` on every item with at most `limit` at once; never rejects (failures are returned). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next];
-      next += 1;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** A counter of free slots shared by several concurrent loops (uploads of every scenario share one limit). */
-export class Slots {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
-  constructor(size: number) {
-    this.#free = size;
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free -= 1;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const waiter = this.#waiting.shift();
-      if (waiter) waiter();
-      else this.#free += 1;
-    }
-  }
+/**
+ * Asks S3 not to check a SHA-256 of the body: the SDK would otherwise hash every byte a second time to sign it.
+ * The content stays checked by S3: Content-MD5 (sent with every single-part upload) and the SDK's CRC32 checksum.
+ */
+export function withUnsignedPayload<T extends PutObjectCommand>(command: T): T {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+      return next(args);
+    },
+    { step: 'build', name: 'quetzalUnsignedPayload' },
+  );
+  return command;
 }
 
 export interface UploadRequest {
@@ -99,8 +83,19 @@ export interface UploadResult {
 }
 
 /**
+ * Files below this size go in one PutObject from memory; larger ones in 8 MiB parts, several at once. One request
+ * instead of a create, three parts and a complete for a 20 MB file, and each byte read and hashed once (rclone's
+ * cut-off is 200 MiB; the AWS CLI's 8 MiB).
+ */
+export const MULTIPART_THRESHOLD = 64 * MiB;
+/** Bytes of files held in memory at once by uploads (they wait for room; each is below MULTIPART_THRESHOLD). */
+export const UPLOAD_MEMORY_BUDGET = 256 * MiB;
+const uploadMemory = new Budget(UPLOAD_MEMORY_BUDGET);
+
+/**
  * Uploads one file; returns the ETag S3 gave it and the MD5 recorded in its metadata.
- * Small files go in one PutObject with Content-MD5 (S3 checks it); large ones stream in 8 MiB parts.
+ * - below 64 MiB: read once, hashed, and sent in one PutObject with Content-MD5, which S3 checks;
+ * - larger: hashed, then streamed in 8 MiB parts by lib-storage, 4 at once.
  */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
   const params = (md5: string) => {
@@ -108,18 +103,21 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
     if (request.commitSha) metadata[METADATA_COMMIT] = request.commitSha;
     return { Bucket: request.bucket, Key: request.key, ContentType: contentTypeFor(request.key), Metadata: metadata };
   };
-  if (request.size < ACTION_PART_SIZE) {
-    const body = await readFile(request.path);
-    if (body.length !== request.size) throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
-    const md5 = hashBuffer(body).md5;
-    if (request.md5 !== undefined && md5 !== request.md5) throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
-    const response = await request.s3.send(new PutObjectCommand({ ...params(md5), Body: body, ContentMD5: Buffer.from(md5, 'hex').toString('base64') }));
-    return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+  if (request.size < MULTIPART_THRESHOLD) {
+    return uploadMemory.run(request.size, async () => {
+      const body = await readFile(request.path);
+      if (body.length !== request.size) throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
+      const md5 = hashBuffer(body).md5;
+      if (request.md5 !== undefined && md5 !== request.md5) throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
+      const contentMd5 = Buffer.from(md5, 'hex').toString('base64');
+      const response = await request.s3.send(withUnsignedPayload(new PutObjectCommand({ ...params(md5), Body: body, ContentMD5: contentMd5 })));
+      return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+    });
   }
   const md5 = request.md5 ?? (await hashFile(request.path)).md5;
   const upload = new Upload({
     client: request.s3,
-    params: { ...params(md5), Body: createReadStream(request.path, { highWaterMark: 1024 * 1024 }), ContentLength: request.size },
+    params: { ...params(md5), Body: createReadStream(request.path, { highWaterMark: MiB }), ContentLength: request.size },
     partSize: ACTION_PART_SIZE,
     queueSize: 4,
     leavePartsOnError: false,

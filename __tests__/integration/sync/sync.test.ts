@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -365,6 +366,60 @@ describe('never lose data', () => {
     contents = await bucketContents(s3, bucket);
     assert.equal(contents.get('base/inputs/new2.csv'), 'n2');
     assert.equal(contents.has('base/inputs/old.csv'), false);
+  });
+});
+
+describe('uploads by size', () => {
+  test('files below 64 MiB go in one request from memory, larger ones in 8 MiB parts; each with its MD5, none hashed twice by the SDK', async () => {
+    const MiB = 1024 * 1024;
+    const bytes = (size: number, seed: number) => {
+      const buffer = Buffer.alloc(size);
+      for (let i = 0; i + 4 <= size; i += 4096) buffer.writeUInt32LE((i * 31 + seed) >>> 0, i);
+      return buffer;
+    };
+    const files: Record<string, Buffer> = {
+      'scenarios/base/inputs/small.csv': bytes(1000, 1),
+      'scenarios/base/inputs/eight.bin': bytes(8 * MiB, 2),
+      'scenarios/base/inputs/mid.geojson': bytes(64 * MiB - 1, 3), // the largest in one request
+      'scenarios/base/inputs/large.bin': bytes(65 * MiB, 4), // 9 parts of 8 MiB
+    };
+    const folder = await model(files);
+    const bucket = await newBucket(s3, 'by-size');
+    const sent = new Map<string, string>();
+    const client = s3Client(moto.endpoint);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        const key = (args.input as { Key?: string }).Key;
+        if (key && (args.input as { UploadId?: string }).UploadId === undefined && request.headers['x-amz-content-sha256']) {
+          sent.set(key, request.headers['x-amz-content-sha256']);
+        }
+        return next(args);
+      },
+      { step: 'deserialize', name: 'recordPayloadSigning' },
+    );
+    try {
+      assert.equal(totals(await sync(bucket, folder, {}, { client }))['files-uploaded'], '4');
+    } finally {
+      client.destroy();
+    }
+    const etags = await bucketEtags(s3, bucket, 'base/');
+    const md5 = (content: Buffer) => createHash('md5').update(content).digest('hex');
+    for (const [path, content] of Object.entries(files)) {
+      const key = path.replace('scenarios/', '');
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      assert.equal(md5(Buffer.from(await object.Body!.transformToByteArray())), md5(content), `${key}: content`);
+      assert.equal((await headMetadata(s3, bucket, key)).Metadata?.['quetzal-md5'], md5(content), `${key}: MD5 in metadata`);
+      const etag = etags.get(key)?.split('@')[0].replace(/"/g, '');
+      if (key.endsWith('large.bin')) assert.match(etag ?? '', /-9$/, 'large: 9 parts');
+      else assert.equal(etag, md5(content), `${key}: one request, its ETag is its MD5`);
+    }
+    assert.equal(sent.get('base/inputs/small.csv'), 'UNSIGNED-PAYLOAD');
+    assert.equal(sent.get('base/inputs/eight.bin'), 'UNSIGNED-PAYLOAD');
+    assert.equal(sent.get('base/inputs/mid.geojson'), 'UNSIGNED-PAYLOAD');
+    const replan = await step(bucket, folder).plan();
+    assert.equal(replan.targets[0].decision?.uploads.length, 0);
+    assert.equal(replan.targets[0].decision?.unchanged.length, 4);
   });
 });
 
