@@ -1,8 +1,8 @@
-export const id = 681;
-export const ids = [681];
+export const id = 370;
+export const ids = [370];
 export const modules = {
 
-/***/ 681:
+/***/ 5370:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -2400,6 +2400,7 @@ function parseSyncOptions(get) {
 
 
 
+
 async function isDirectory(path) {
     try {
         return (await (0,promises_.stat)(path)).isDirectory();
@@ -2408,10 +2409,11 @@ async function isDirectory(path) {
         return false;
     }
 }
-async function fileSize(path) {
+/** Size of a regular file (following links), or undefined. Synchronous: microseconds, no thread-pool round trip. */
+function fileSize(path) {
     try {
-        const info = await (0,promises_.stat)(path);
-        return info.isFile() ? info.size : undefined;
+        const info = (0,external_node_fs_.statSync)(path, { throwIfNoEntry: false });
+        return info?.isFile() ? info.size : undefined;
     }
     catch {
         return undefined;
@@ -2452,20 +2454,14 @@ async function listFilesUnder(folder) {
         return [];
     const entries = await (0,promises_.readdir)(folder, { withFileTypes: true, recursive: true });
     const files = [];
-    const pending = [];
     for (const entry of entries) {
         if (!entry.isFile() && !entry.isSymbolicLink())
             continue;
         const path = (0,external_node_path_.join)(entry.parentPath, entry.name);
-        const rel = (0,external_node_path_.relative)(folder, path).split(external_node_path_.sep).join('/');
-        pending.push(fileSize(path).then((size) => {
-            if (size !== undefined)
-                files.push({ rel, path, size });
-        }));
-        if (pending.length >= 256)
-            await Promise.all(pending.splice(0));
+        const size = fileSize(path);
+        if (size !== undefined)
+            files.push({ rel: (0,external_node_path_.relative)(folder, path).split(external_node_path_.sep).join('/'), path, size });
     }
-    await Promise.all(pending);
     return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 /** Model-wide files, keyed under `_common/`: modelConfig.json, steps.json, and the docs folder. */
@@ -2473,7 +2469,7 @@ async function listCommonFiles(modelFolder, docsFolder) {
     const files = [];
     for (const name of ['modelConfig.json', 'steps.json']) {
         const path = (0,external_node_path_.join)(modelFolder, name);
-        const size = await fileSize(path);
+        const size = fileSize(path);
         if (size !== undefined)
             files.push({ rel: name, path, size });
     }
@@ -2584,20 +2580,14 @@ async function readActionMetadata(s3, bucket, key) {
  */
 
 
+
+
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 const SHA = /^[0-9a-f]{4,64}$/i;
 async function git(cwd, args) {
     const { stdout } = await run('git', ['-c', 'core.quotepath=off', ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
     return stdout;
-}
-async function isCommit(cwd, ref) {
-    try {
-        await git(cwd, ['cat-file', '-e', `${ref}^{commit}`]);
-        return true;
-    }
-    catch {
-        return false;
-    }
 }
 /**
  * Paths (relative to `repoDir`, `/`-separated) changed between two commits, deleted and renamed-from paths
@@ -2610,38 +2600,90 @@ async function changedFilesBetween(repoDir, before, after) {
         return null;
     if (to !== 'HEAD' && !SHA.test(to))
         return null;
-    if (!(await isCommit(repoDir, from)) || !(await isCommit(repoDir, to)))
-        return null;
     try {
-        const output = await git(repoDir, ['diff', '--name-only', '--no-renames', '--relative', '-z', from, to, '--', '.']);
+        // One git call: it fails when either is not a commit of the clone (shallow checkout, force push).
+        const output = await git(repoDir, ['diff', '--name-only', '--no-renames', '--relative', '-z', `${from}^{commit}`, `${to}^{commit}`, '--', '.']);
         return output.split('\0').filter((path) => path.length > 0);
     }
     catch {
         return null;
     }
 }
+const INDEX_ENTRY = /(\d{6}) ([0-9a-f]{40,64}) (\d)\t([^\0]+)\0 {2}ctime: (\d+):(\d+)\n {2}mtime: (\d+):(\d+)\n {2}dev: \d+\tino: (\d+)\n {2}uid: \d+\tgid: \d+\n {2}size: (\d+)\tflags: [0-9a-f]+\n/y;
+/** Entries of `git ls-files --stage --debug -z`; null when the output is not in the expected form. */
+function parseIndexListing(listing) {
+    const entries = [];
+    INDEX_ENTRY.lastIndex = 0;
+    while (INDEX_ENTRY.lastIndex < listing.length) {
+        const match = INDEX_ENTRY.exec(listing);
+        if (!match)
+            return null;
+        const [, mode, blob, stage, path, cs, cn, ms, mn, ino, size] = match;
+        if (stage !== '0' || (mode !== '100644' && mode !== '100755'))
+            continue; // conflicts, links, submodules
+        entries.push({ path, blob, ctime: [BigInt(cs), BigInt(cn)], mtime: [BigInt(ms), BigInt(mn)], ino: BigInt(ino), size: BigInt(size) });
+    }
+    return entries;
+}
+const low32 = (value) => BigInt.asUintN(32, value);
+const NS = 1000000000n;
+/**
+ * `clean`: the file is the one the index recorded (same size, inode, ctime and mtime to the nanosecond) and was
+ * last modified before the index was written; `racy`: the same, but modified in the tick the index was written
+ * (its content could have changed after git read it), so only its content can tell; `modified` otherwise.
+ */
+function indexedFileState(entry, file, indexWrittenNs) {
+    const same = low32(file.size) === entry.size &&
+        low32(file.ino) === entry.ino &&
+        low32(file.mtimeNs / NS) === entry.mtime[0] &&
+        file.mtimeNs % NS === entry.mtime[1] &&
+        low32(file.ctimeNs / NS) === entry.ctime[0] &&
+        file.ctimeNs % NS === entry.ctime[1];
+    if (!same)
+        return 'modified';
+    return file.mtimeNs < indexWrittenNs ? 'clean' : 'racy';
+}
+/** Above this many racily clean files, git checks the whole folder rather than a list of paths. */
+const MAX_PATHS_FOR_GIT = 1000;
 /**
  * Git blob ids of the files under `dir` that git tracks and that are unmodified in the working tree
  * (paths relative to `dir`). Two files with the same blob id and size have the same content, so the sync can
  * skip re-hashing a file whose blob it recorded at its last upload. Null when `dir` is not in a git work tree.
  * Symbolic links and submodules are left out.
+ *
+ * A file is unmodified when its size, inode, ctime and mtime are those the index recorded, to the nanosecond,
+ * and it was last modified before the index was written. This is git's own test, except that git compares times
+ * to the second: right after a checkout every file is "racily clean" for git, and `git diff` would read and hash
+ * the whole tree again (a quarter of a second for 100 MB). Files modified in the same clock tick as the index
+ * was written are left to git (`git diff` on those paths only), as are all of them when the listing cannot be read.
  */
 async function cleanTrackedBlobs(dir) {
     try {
-        const [listed, modified] = await Promise.all([
-            git(dir, ['ls-files', '--stage', '-z', '--', '.']),
-            git(dir, ['diff', '--name-only', '--relative', '-z', '--', '.']),
-        ]);
-        const dirty = new Set(modified.split('\0').filter((path) => path.length > 0));
+        const indexPath = (0,external_node_path_.resolve)(dir, (await git(dir, ['rev-parse', '--git-path', 'index'])).trim());
+        // The index's time is read before its entries: were it rewritten in between, its entries would only be newer.
+        const indexWritten = (await (0,promises_.stat)(indexPath, { bigint: true })).mtimeNs;
+        const entries = parseIndexListing(await git(dir, ['ls-files', '--stage', '--debug', '-z', '--', '.']));
+        if (entries === null)
+            return await blobsCheckedByGit(dir);
         const blobs = new Map();
-        for (const record of listed.split('\0')) {
-            const match = /^(\d{6}) ([0-9a-f]{40,64}) (\d)\t(.+)$/s.exec(record);
-            if (!match)
-                continue;
-            const [, mode, blob, stage, path] = match;
-            if (stage !== '0' || (mode !== '100644' && mode !== '100755') || dirty.has(path))
-                continue;
-            blobs.set(path, blob);
+        const racy = [];
+        // One synchronous lstat each: microseconds, where a promise per file costs a round trip through the thread pool.
+        for (const entry of entries) {
+            const info = (0,external_node_fs_.lstatSync)((0,external_node_path_.join)(dir, entry.path), { bigint: true, throwIfNoEntry: false });
+            if (!info?.isFile())
+                continue; // gone
+            const state = indexedFileState(entry, info, indexWritten);
+            if (state === 'clean')
+                blobs.set(entry.path, entry.blob);
+            else if (state === 'racy')
+                racy.push(entry);
+            // modified: the sync hashes it
+        }
+        if (racy.length > 0) {
+            const dirty = await modifiedPaths(dir, racy.length <= MAX_PATHS_FOR_GIT ? racy.map((entry) => entry.path) : undefined);
+            for (const entry of racy)
+                if (!dirty.has(entry.path))
+                    blobs.set(entry.path, entry.blob);
         }
         return blobs;
     }
@@ -2649,13 +2691,93 @@ async function cleanTrackedBlobs(dir) {
         return null;
     }
 }
+/** Paths git finds modified (content compared) under `dir`, or among `paths` (relative to `dir`). */
+async function modifiedPaths(dir, paths) {
+    const args = ['diff', '--name-only', '--relative', '-z', '--', ...(paths ?? ['.'])];
+    const output = await git(dir, paths ? ['--literal-pathspecs', ...args] : args);
+    return new Set(output.split('\0').filter((path) => path.length > 0));
+}
+/** The blob ids of clean tracked files as `git diff` finds them (it hashes every racily clean file). */
+async function blobsCheckedByGit(dir) {
+    const [listed, dirty] = await Promise.all([git(dir, ['ls-files', '--stage', '-z', '--', '.']), modifiedPaths(dir)]);
+    const blobs = new Map();
+    for (const record of listed.split('\0')) {
+        const match = /^(\d{6}) ([0-9a-f]{40,64}) (\d)\t(.+)$/s.exec(record);
+        if (!match)
+            continue;
+        const [, mode, blob, stage, path] = match;
+        if (stage !== '0' || (mode !== '100644' && mode !== '100755') || dirty.has(path))
+            continue;
+        blobs.set(path, blob);
+    }
+    return blobs;
+}
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
 var lib_storage_dist_cjs = __webpack_require__(2358);
 // EXTERNAL MODULE: ./node_modules/mime-types/index.js
 var mime_types = __webpack_require__(4096);
+;// CONCATENATED MODULE: ./src/sync/limit.ts
+/** Bounded concurrency: slots shared by several loops, and a budget of bytes held in memory. */
+/** A counter of free slots shared by several concurrent loops (uploads of every scenario share one limit). */
+class Slots {
+    #free;
+    #waiting = [];
+    constructor(size) {
+        this.#free = size;
+    }
+    async run(task) {
+        if (this.#free > 0)
+            this.#free -= 1;
+        else
+            await new Promise((resolve) => this.#waiting.push(resolve));
+        try {
+            return await task();
+        }
+        finally {
+            const waiter = this.#waiting.shift();
+            if (waiter)
+                waiter();
+            else
+                this.#free += 1;
+        }
+    }
+}
+/**
+ * At most `capacity` units (bytes) held at once by the tasks it runs; a task waits, in order, until its amount is
+ * free. An amount above the capacity is counted as the whole capacity, so that it runs alone rather than never.
+ */
+class Budget {
+    #free;
+    #capacity;
+    #waiting = [];
+    constructor(capacity) {
+        this.#capacity = capacity;
+        this.#free = capacity;
+    }
+    async run(amount, task) {
+        const needed = Math.min(Math.max(amount, 0), this.#capacity);
+        if (this.#waiting.length === 0 && this.#free >= needed)
+            this.#free -= needed;
+        else
+            await new Promise((resume) => this.#waiting.push({ amount: needed, resume }));
+        try {
+            return await task();
+        }
+        finally {
+            this.#free += needed;
+            while (this.#waiting.length > 0 && this.#free >= this.#waiting[0].amount) {
+                const next = this.#waiting.shift();
+                this.#free -= next.amount;
+                next.resume();
+            }
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/sync/transfer.ts
 /** Writes to the bucket: uploads (single-part or multipart, streamed) and batched deletes, each retried. */
+
 
 
 
@@ -2698,45 +2820,32 @@ async function withRetries(task, retry, onRetry) {
         }
     }
 }
-/** Runs `task` on every item with at most `limit` at once; never rejects (failures are returned). */
-async function forEachLimited(items, limit, task) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const item = items[next];
-            next += 1;
-            await task(item);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-/** A counter of free slots shared by several concurrent loops (uploads of every scenario share one limit). */
-class Slots {
-    #free;
-    #waiting = [];
-    constructor(size) {
-        this.#free = size;
-    }
-    async run(task) {
-        if (this.#free > 0)
-            this.#free -= 1;
-        else
-            await new Promise((resolve) => this.#waiting.push(resolve));
-        try {
-            return await task();
-        }
-        finally {
-            const waiter = this.#waiting.shift();
-            if (waiter)
-                waiter();
-            else
-                this.#free += 1;
-        }
-    }
+/**
+ * Asks S3 not to check a SHA-256 of the body: the SDK would otherwise hash every byte a second time to sign it.
+ * The content stays checked by S3: Content-MD5 (sent with every single-part upload) and the SDK's CRC32 checksum.
+ */
+function withUnsignedPayload(command) {
+    command.middlewareStack.add((next) => async (args) => {
+        const request = args.request;
+        if (request.headers)
+            request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+        return next(args);
+    }, { step: 'build', name: 'quetzalUnsignedPayload' });
+    return command;
 }
 /**
+ * Files below this size go in one PutObject from memory; larger ones in 8 MiB parts, several at once. One request
+ * instead of a create, three parts and a complete for a 20 MB file, and each byte read and hashed once (rclone's
+ * cut-off is 200 MiB; the AWS CLI's 8 MiB).
+ */
+const MULTIPART_THRESHOLD = 64 * MiB;
+/** Bytes of files held in memory at once by uploads (they wait for room; each is below MULTIPART_THRESHOLD). */
+const UPLOAD_MEMORY_BUDGET = 256 * MiB;
+const uploadMemory = new Budget(UPLOAD_MEMORY_BUDGET);
+/**
  * Uploads one file; returns the ETag S3 gave it and the MD5 recorded in its metadata.
- * Small files go in one PutObject with Content-MD5 (S3 checks it); large ones stream in 8 MiB parts.
+ * - below 64 MiB: read once, hashed, and sent in one PutObject with Content-MD5, which S3 checks;
+ * - larger: hashed, then streamed in 8 MiB parts by lib-storage, 4 at once.
  */
 async function uploadFile(request) {
     const params = (md5) => {
@@ -2745,20 +2854,23 @@ async function uploadFile(request) {
             metadata[METADATA_COMMIT] = request.commitSha;
         return { Bucket: request.bucket, Key: request.key, ContentType: contentTypeFor(request.key), Metadata: metadata };
     };
-    if (request.size < ACTION_PART_SIZE) {
-        const body = await (0,promises_.readFile)(request.path);
-        if (body.length !== request.size)
-            throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
-        const md5 = hashBuffer(body).md5;
-        if (request.md5 !== undefined && md5 !== request.md5)
-            throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
-        const response = await request.s3.send(new client_s3_dist_cjs.PutObjectCommand({ ...params(md5), Body: body, ContentMD5: Buffer.from(md5, 'hex').toString('base64') }));
-        return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+    if (request.size < MULTIPART_THRESHOLD) {
+        return uploadMemory.run(request.size, async () => {
+            const body = await (0,promises_.readFile)(request.path);
+            if (body.length !== request.size)
+                throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
+            const md5 = hashBuffer(body).md5;
+            if (request.md5 !== undefined && md5 !== request.md5)
+                throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
+            const contentMd5 = Buffer.from(md5, 'hex').toString('base64');
+            const response = await request.s3.send(withUnsignedPayload(new client_s3_dist_cjs.PutObjectCommand({ ...params(md5), Body: body, ContentMD5: contentMd5 })));
+            return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+        });
     }
     const md5 = request.md5 ?? (await hashFile(request.path)).md5;
     const upload = new lib_storage_dist_cjs/* Upload */._({
         client: request.s3,
-        params: { ...params(md5), Body: (0,external_node_fs_.createReadStream)(request.path, { highWaterMark: 1024 * 1024 }), ContentLength: request.size },
+        params: { ...params(md5), Body: (0,external_node_fs_.createReadStream)(request.path, { highWaterMark: MiB }), ContentLength: request.size },
         partSize: ACTION_PART_SIZE,
         queueSize: 4,
         leavePartsOnError: false,
@@ -2953,6 +3065,7 @@ function reportOutcome(outcome) {
 
 
 
+
 /** Thrown by apply when a file failed or a scenario was blocked; carries what was done, for the report. */
 class SyncError extends DeployError {
     outcome;
@@ -3054,7 +3167,16 @@ class ScenarioSyncStep {
     async #planTarget(target, localListing, isManagedRemoteOnly, modelPath) {
         const { s3, bucket, options, logger } = this.#config;
         const notes = [];
-        const [remote, localFiles] = await Promise.all([listPrefix(s3, bucket, target.prefix), localListing]);
+        const started = performance.now();
+        const since = () => Math.round(performance.now() - started);
+        const timings = []; // for the debug log: where the plan of a prefix spends its time
+        // The record is read while the prefix is listed: one round trip instead of two.
+        const manifestRead = readManifest(s3, bucket, manifestKey(target));
+        manifestRead.catch(() => { }); // awaited below, unless the scenario is locked
+        const [remote, localFiles] = await Promise.all([
+            listPrefix(s3, bucket, target.prefix).finally(() => timings.push(`listed at ${since()} ms`)),
+            localListing.finally(() => timings.push(`local files at ${since()} ms`)),
+        ]);
         if (target.kind === 'scenario' && remote.has('.lock')) {
             if (options.locked === 'skip') {
                 logger.warning(`Scenario "${target.name}" is locked (${target.prefix}.lock exists): left as it is (input locked: skip).`);
@@ -3072,8 +3194,10 @@ class ScenarioSyncStep {
             }
             notes.push('locked remotely: synced anyway (locked: overwrite); the lock is kept');
         }
-        const manifest = await readManifest(s3, bucket, manifestKey(target));
+        const manifest = await manifestRead;
         const blobs = manifest && Object.keys(manifest.files).length > 0 ? await this.#blobs : null;
+        timings.push(`record${blobs ? ' and git' : ''} at ${since()} ms`);
+        let hashedCount = 0;
         const hashed = await Promise.all(localFiles.map(async (file) => {
             const existing = remote.get(file.rel);
             // No remote object of that size: the file differs for sure; its MD5 is computed while uploading.
@@ -3089,8 +3213,10 @@ class ScenarioSyncStep {
             // When the record vouches for the remote object, its MD5 decides: no multipart ETag to recompute.
             const partSizes = vouched ? [] : partSizesToCompare(existing.etag, existing.size);
             const hashes = await this.#hashSlots.run(() => hashFile(file.path, partSizes, file.size));
+            hashedCount += 1;
             return { ...file, blob, hashes };
         }));
+        timings.push(`${hashedCount} file(s) hashed by ${since()} ms`);
         const artifactMatcher = target.kind === 'scenario' ? picomatch_default()(options.keep, { dot: true }) : () => false;
         const decision = await decidePrefix({
             local: hashed,
@@ -3121,6 +3247,7 @@ class ScenarioSyncStep {
                 notes.push(`${files.length} file(s) changed outside the action: ${decision.conflicts.slice(0, 5).map((c) => c.rel).join(', ')}${files.length > 5 ? ', ...' : ''}`);
             }
         }
+        logger.debug(`${target.prefix}: ${localFiles.length} local and ${remote.size} remote file(s) compared in ${since()} ms (${timings.join(', ')})`);
         if (decision.keptArtifacts.length > 0) {
             notes.push(`${decision.keptArtifacts.length} run artifact(s) differ from the repository: the run's version is kept`);
         }
@@ -3216,6 +3343,7 @@ class ScenarioSyncStep {
         if (!decision || (target.status !== 'sync' && target.status !== 'unchanged'))
             return result;
         const uploadedEntries = {};
+        const uploadedKeys = [];
         const blobs = await this.#blobs;
         await Promise.all(decision.uploads.map((upload) => uploadSlots.run(async () => {
             const key = keyOf(target, upload.rel);
@@ -3229,12 +3357,14 @@ class ScenarioSyncStep {
                 }
                 result.uploaded += 1;
                 result.bytesUploaded += upload.size;
-                logger.debug(`Uploaded ${key}`);
+                uploadedKeys.push(key); // logged once at the end: a line per file costs a write each
             }
             catch (error) {
                 result.failures.push({ key, error: error.message });
             }
         })));
+        if (uploadedKeys.length > 0)
+            logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${uploadedKeys.sort().join('\n')}`);
         if (decision.deletes.length > 0) {
             if (result.failures.length > 0) {
                 result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload succeeded`);
