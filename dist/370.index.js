@@ -2804,7 +2804,8 @@ function contentTypeFor(key) {
     }
     return mime_types.lookup(key) || 'application/octet-stream';
 }
-const DEFAULT_RETRY = { attempts: 4, firstDelayMs: 500 };
+/** On top of the SDK's own retries (max-attempts per call): one more try of the whole file after a pause. */
+const DEFAULT_RETRY = { attempts: 2, firstDelayMs: 1000 };
 async function withRetries(task, retry, onRetry) {
     let delay = retry.firstDelayMs;
     for (let attempt = 1;; attempt += 1) {
@@ -2906,18 +2907,8 @@ async function deleteKeys(s3, bucket, keys, retry) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/report.ts
-function report_formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${bytes} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit += 1;
-    }
-    return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/** Job-summary reports of the scenario sync: a row per scenario, outputs, and the files deleted or in conflict. */
+
 function cell(text) {
     return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
@@ -2964,7 +2955,7 @@ function reportPlan(plan) {
         toDelete.push(...del.map((item) => `${target.prefix}${item.rel}`));
         conflicts.push(...(decision?.conflicts ?? []).map((c) => `${target.prefix}${c.rel}: ${c.reason}`));
         const status = target.blocking ? `${PLAN_STATUS[target.status]} (fails the step)` : PLAN_STATUS[target.status];
-        rows.push(`| ${cell(code(target.prefix))} | ${status} | ${up.length} (${report_formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`);
+        rows.push(`| ${cell(code(target.prefix))} | ${status} | ${up.length} (${formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`);
     }
     const toSync = plan.targets.filter((target) => target.status === 'sync').length;
     const status = plan.problems.length > 0 ? 'would fail' : toSync > 0 ? `would sync ${toSync} prefix(es)` : 'unchanged';
@@ -2979,7 +2970,7 @@ function reportPlan(plan) {
         details: [
             ['Bucket', plan.bucket],
             ['Scenarios', plan.selection],
-            ['Would upload', `${uploads} file(s), ${report_formatBytes(bytes)}`],
+            ['Would upload', `${uploads} file(s), ${formatBytes(bytes)}`],
             ['Would delete', String(deletes)],
             ['Unchanged', String(unchanged)],
         ],
@@ -3016,7 +3007,7 @@ function reportOutcome(outcome) {
         deletes += target.deleted;
         unchanged += target.unchanged;
         failures.push(...target.failures.map((f) => `${f.key}: ${f.error}`));
-        rows.push(`| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${report_formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`);
+        rows.push(`| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`);
     }
     const synced = outcome.targets.filter((target) => target.status === 'sync').length;
     const status = outcome.problems.length > 0 ? 'failed' : synced > 0 ? `synced ${synced} prefix(es)` : 'unchanged';
@@ -3030,7 +3021,7 @@ function reportOutcome(outcome) {
         status,
         details: [
             ['Bucket', outcome.bucket],
-            ['Uploaded', `${uploads} file(s), ${report_formatBytes(bytes)}`],
+            ['Uploaded', `${uploads} file(s), ${formatBytes(bytes)}`],
             ['Deleted', String(deletes)],
             ['Unchanged', String(unchanged)],
         ],
@@ -3054,6 +3045,7 @@ function reportOutcome(outcome) {
  * - a file changed outside the action since the action wrote it stops its scenario (`on-conflict`);
  * - every upload of a scenario succeeds before any of its deletes; a rerun finishes an interrupted sync.
  */
+
 
 
 
@@ -3291,7 +3283,7 @@ class ScenarioSyncStep {
                 continue;
             }
             const bytes = decision.uploads.reduce((sum, upload) => sum + upload.size, 0);
-            logger.info(`${target.prefix}: ${target.status}; ${decision.uploads.length} to upload (${report_formatBytes(bytes)}), ` +
+            logger.info(`${target.prefix}: ${target.status}; ${decision.uploads.length} to upload (${formatBytes(bytes)}), ` +
                 `${decision.deletes.length} to delete, ${decision.unchanged.length} unchanged` +
                 (target.notes.length ? ` (${target.notes.join('; ')})` : ''));
             if (target.status !== 'sync')
@@ -3317,6 +3309,9 @@ class ScenarioSyncStep {
         for (const target of failed) {
             outcome.problems.push(`${target.failures.length} file(s) of ${target.prefix} failed:\n${listForLog(target.failures.map((f) => `${f.key}: ${f.error}`), 50)}`);
         }
+        const notStarted = outcomes.reduce((sum, target) => sum + target.notStarted, 0);
+        if (notStarted > 0)
+            outcome.problems.push(`The run was cancelled: ${notStarted} upload(s) not started, no file deleted.`);
         if (outcome.problems.length > 0) {
             logger.warning(outcome.problems.join('\n'));
             throw new SyncError(`Scenario sync did not finish (${outcome.problems.length} problem(s)):\n${outcome.problems.join('\n')}`, 'The other scenarios were synced. Fix what is named and rerun: the sync compares content, so it finishes the rest.', outcome);
@@ -3339,6 +3334,7 @@ class ScenarioSyncStep {
             unchanged: decision?.unchanged.length ?? 0,
             failures: [],
             notes: [...target.notes],
+            notStarted: 0,
         };
         if (!decision || (target.status !== 'sync' && target.status !== 'unchanged'))
             return result;
@@ -3347,6 +3343,10 @@ class ScenarioSyncStep {
         const blobs = await this.#blobs;
         await Promise.all(decision.uploads.map((upload) => uploadSlots.run(async () => {
             const key = keyOf(target, upload.rel);
+            if (this.#config.signal?.aborted) {
+                result.notStarted += 1;
+                return;
+            }
             try {
                 const { etag, md5 } = await withRetries(() => uploadFile({ s3, bucket, key, path: upload.path, size: upload.size, md5: upload.md5, commitSha }), retry, (error, attempt) => logger.debug(`Upload of ${key} failed (attempt ${attempt}), retrying: ${error.message}`));
                 if (!upload.artifact) {
@@ -3365,9 +3365,11 @@ class ScenarioSyncStep {
         })));
         if (uploadedKeys.length > 0)
             logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${uploadedKeys.sort().join('\n')}`);
+        if (result.notStarted > 0)
+            result.notes.push(`${result.notStarted} upload(s) not started: the run was cancelled`);
         if (decision.deletes.length > 0) {
-            if (result.failures.length > 0) {
-                result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload succeeded`);
+            if (result.failures.length > 0 || result.notStarted > 0) {
+                result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload was done`);
             }
             else {
                 const keys = decision.deletes.map((item) => keyOf(target, item.rel));
@@ -3381,7 +3383,10 @@ class ScenarioSyncStep {
         }
         const next = this.#nextManifest(target, decision, uploadedEntries, blobs);
         const nothingToRecord = target.manifest === null && Object.keys(next.files).length === 0;
-        if (!nothingToRecord && !sameEntries(next.files, target.manifest?.files ?? null)) {
+        // A first sync that did not finish records nothing: its rerun is a first sync again and finishes the job
+        // (old-script files the plan would delete are still the migration's to delete, not someone else's additions).
+        const unfinishedFirstSync = target.manifest === null && (result.failures.length > 0 || result.notStarted > 0);
+        if (!nothingToRecord && !unfinishedFirstSync && !sameEntries(next.files, target.manifest?.files ?? null)) {
             try {
                 await withRetries(() => writeManifest(s3, bucket, manifestKey(target), next), retry);
             }
@@ -3389,10 +3394,10 @@ class ScenarioSyncStep {
                 result.failures.push({ key: manifestKey(target), error: error.message });
             }
         }
-        if (result.failures.length > 0)
+        if (result.failures.length > 0 || result.notStarted > 0)
             result.status = 'failed';
         if (result.uploaded + result.deleted > 0 || result.failures.length > 0) {
-            logger.info(`${target.prefix}: ${result.uploaded} uploaded (${report_formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
+            logger.info(`${target.prefix}: ${result.uploaded} uploaded (${formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
         }
         return result;
     }
@@ -3488,7 +3493,7 @@ async function runDeploy(config, validation, { logger, get, git, signal }) {
             definition: { text: validation.definitionText ?? '', path: config.definitionFile },
             signal,
             scenarios: () => {
-                const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
+                const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles, signal });
                 return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync);
             },
             lock: () => acquireDeployLock(clients.s3, {

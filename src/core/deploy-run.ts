@@ -57,7 +57,7 @@ export async function runDeploy(
       definition: { text: validation.definitionText ?? '', path: config.definitionFile },
       signal,
       scenarios: () => {
-        const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles });
+        const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles, signal });
         return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync) as DeployStep<unknown, unknown>;
       },
       lock: () =>

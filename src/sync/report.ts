@@ -1,18 +1,8 @@
 /** Job-summary reports of the scenario sync: a row per scenario, outputs, and the files deleted or in conflict. */
+import { formatBytes } from '../core/format.ts';
 import type { StepReport } from '../deploy/step.ts';
 import type { SyncOutcome, SyncPlan, TargetPlan } from './step.ts';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -30,7 +30,8 @@ import {
 import { cleanTrackedBlobs } from './changed.ts';
 import { DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
 import { Slots } from './limit.ts';
-import { formatBytes, reportOutcome, reportPlan } from './report.ts';
+import { formatBytes } from '../core/format.ts';
+import { reportOutcome, reportPlan } from './report.ts';
 
 export interface ScenarioSyncConfig {
   s3: S3Client;
@@ -50,6 +51,11 @@ export interface ScenarioSyncConfig {
    * the action recorded, while the remote object still has the recorded ETag, is not read again.
    */
   useGit?: boolean;
+  /**
+   * Aborted when the run is cancelled: no further upload starts (those in flight finish), no delete runs, the
+   * record of what was written is kept, and apply() ends with a SyncError. A rerun uploads only what is missing.
+   */
+  signal?: AbortSignal;
 }
 
 export type TargetStatus = 'sync' | 'unchanged' | 'locked' | 'conflict' | 'removed-locally';
@@ -96,6 +102,8 @@ export interface TargetOutcome {
   unchanged: number;
   failures: Array<{ key: string; error: string }>;
   notes: string[];
+  /** Uploads not started because the run was cancelled. */
+  notStarted: number;
 }
 
 export interface SyncOutcome {
@@ -385,6 +393,8 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
         `${target.failures.length} file(s) of ${target.prefix} failed:\n${listForLog(target.failures.map((f) => `${f.key}: ${f.error}`), 50)}`,
       );
     }
+    const notStarted = outcomes.reduce((sum, target) => sum + target.notStarted, 0);
+    if (notStarted > 0) outcome.problems.push(`The run was cancelled: ${notStarted} upload(s) not started, no file deleted.`);
     if (outcome.problems.length > 0) {
       logger.warning(outcome.problems.join('\n'));
       throw new SyncError(
@@ -412,6 +422,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       unchanged: decision?.unchanged.length ?? 0,
       failures: [],
       notes: [...target.notes],
+      notStarted: 0,
     };
     if (!decision || (target.status !== 'sync' && target.status !== 'unchanged')) return result;
 
@@ -422,6 +433,10 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       decision.uploads.map((upload) =>
         uploadSlots.run(async () => {
           const key = keyOf(target, upload.rel);
+          if (this.#config.signal?.aborted) {
+            result.notStarted += 1;
+            return;
+          }
           try {
             const { etag, md5 } = await withRetries(
               () => uploadFile({ s3, bucket, key, path: upload.path, size: upload.size, md5: upload.md5, commitSha }),
@@ -445,9 +460,10 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
 
     if (uploadedKeys.length > 0) logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${uploadedKeys.sort().join('\n')}`);
 
+    if (result.notStarted > 0) result.notes.push(`${result.notStarted} upload(s) not started: the run was cancelled`);
     if (decision.deletes.length > 0) {
-      if (result.failures.length > 0) {
-        result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload succeeded`);
+      if (result.failures.length > 0 || result.notStarted > 0) {
+        result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload was done`);
       } else {
         const keys = decision.deletes.map((item) => keyOf(target, item.rel));
         logger.info(`Deleting ${keys.length} file(s) no longer in the repository:\n${listForLog(keys, Infinity)}`);
@@ -461,14 +477,17 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
 
     const next = this.#nextManifest(target, decision, uploadedEntries, blobs);
     const nothingToRecord = target.manifest === null && Object.keys(next.files).length === 0;
-    if (!nothingToRecord && !sameEntries(next.files, target.manifest?.files ?? null)) {
+    // A first sync that did not finish records nothing: its rerun is a first sync again and finishes the job
+    // (old-script files the plan would delete are still the migration's to delete, not someone else's additions).
+    const unfinishedFirstSync = target.manifest === null && (result.failures.length > 0 || result.notStarted > 0);
+    if (!nothingToRecord && !unfinishedFirstSync && !sameEntries(next.files, target.manifest?.files ?? null)) {
       try {
         await withRetries(() => writeManifest(s3, bucket, manifestKey(target), next), retry);
       } catch (error) {
         result.failures.push({ key: manifestKey(target), error: (error as Error).message });
       }
     }
-    if (result.failures.length > 0) result.status = 'failed';
+    if (result.failures.length > 0 || result.notStarted > 0) result.status = 'failed';
     if (result.uploaded + result.deleted > 0 || result.failures.length > 0) {
       logger.info(`${target.prefix}: ${result.uploaded} uploaded (${formatBytes(result.bytesUploaded)}), ${result.deleted} deleted, ${result.unchanged} unchanged`);
     }

@@ -34,7 +34,8 @@ export interface RetryOptions {
   firstDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 4, firstDelayMs: 500 };
+/** On top of the SDK's own retries (max-attempts per call): one more try of the whole file after a pause. */
+export const DEFAULT_RETRY: RetryOptions = { attempts: 2, firstDelayMs: 1000 };
 
 export async function withRetries<T>(task: () => Promise<T>, retry: RetryOptions, onRetry?: (error: unknown, attempt: number) => void): Promise<T> {
   let delay = retry.firstDelayMs;
