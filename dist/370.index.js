@@ -1516,6 +1516,9 @@ async function runDeploySteps(input) {
     const selected = new Set(options.steps);
     const publish = shouldPublish(options, git);
     const imageTag = imageTagsFor(options, git)[0];
+    const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios() : undefined;
+    const scenariosPlanning = scenarios?.plan();
+    scenariosPlanning?.catch(() => { }); // awaited below, after the preflight, whose failure is reported first
     const preflight = await logger.group('Preflight (read-only)', () => runPreflight(clients, target, options.steps, logger, mode === 'deploy' && input.lock ? ['bucket'] : []));
     // --- plans (read-only) ---------------------------------------------------------------------------------------
     const needImage = selected.has('image') || selected.has('lambda');
@@ -1559,7 +1562,6 @@ async function runDeploySteps(input) {
             commitSha: git.sha,
         })
         : undefined;
-    const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios(preflight) : undefined;
     const { imagePlan, lambdaPlan, machinePlan, scenariosPlan } = await logger.group('Plan (read-only)', async () => {
         const imagePlan = image ? await image.plan() : undefined;
         if (imagePlan && !selected.has('image') && imagePlan.action === 'build') {
@@ -1567,7 +1569,7 @@ async function runDeploySteps(input) {
         }
         const lambdaPlan = lambda ? await lambda.plan(imagePlan?.imageUri) : undefined;
         const machinePlan = stateMachine ? await stateMachine.plan() : undefined;
-        const scenariosPlan = scenarios ? await scenarios.plan() : undefined;
+        const scenariosPlan = scenariosPlanning ? await scenariosPlanning : undefined;
         return { imagePlan, lambdaPlan, machinePlan, scenariosPlan };
     });
     const skipped = (step) => ({

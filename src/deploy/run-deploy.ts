@@ -31,8 +31,11 @@ export interface RunDeployInput {
   definition: { text: string; path: string };
   /** Docker engine for the image step (default: the docker CLI on PATH). */
   docker?: DockerEngine;
-  /** The scenarios step, made by the caller once the preflight is known (it is not part of this module). */
-  scenarios?: (preflight: Preflight) => DeployStep<unknown, unknown>;
+  /**
+   * The scenarios step (not part of this module). Its plan only reads, so it starts at once, alongside the
+   * preflight: listing a bucket of thousands of keys is most of a small sync's time.
+   */
+  scenarios?: () => DeployStep<unknown, unknown>;
   /** Seconds between Lambda status polls (default 1 to 15). */
   lambdaPollDelay?: { min: number; max: number };
   /**
@@ -73,6 +76,9 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
   const publish = shouldPublish(options, git);
   const imageTag = imageTagsFor(options, git)[0];
 
+  const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios() : undefined;
+  const scenariosPlanning = scenarios?.plan();
+  scenariosPlanning?.catch(() => {}); // awaited below, after the preflight, whose failure is reported first
   const preflight = await logger.group('Preflight (read-only)', () =>
     runPreflight(clients, target, options.steps, logger, mode === 'deploy' && input.lock ? ['bucket'] : []),
   );
@@ -119,7 +125,6 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
         commitSha: git.sha,
       })
     : undefined;
-  const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios(preflight) : undefined;
 
   const { imagePlan, lambdaPlan, machinePlan, scenariosPlan } = await logger.group('Plan (read-only)', async () => {
     const imagePlan = image ? await image.plan() : undefined;
@@ -131,7 +136,7 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
     }
     const lambdaPlan = lambda ? await lambda.plan(imagePlan?.imageUri) : undefined;
     const machinePlan = stateMachine ? await stateMachine.plan() : undefined;
-    const scenariosPlan = scenarios ? await scenarios.plan() : undefined;
+    const scenariosPlan = scenariosPlanning ? await scenariosPlanning : undefined;
     return { imagePlan, lambdaPlan, machinePlan, scenariosPlan };
   });
 
