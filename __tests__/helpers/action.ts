@@ -2,7 +2,7 @@
  * Runs the bundled action exactly as a GitHub runner does: `node dist/index.js` with inputs as INPUT_* variables,
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, an event file; then reads back annotations, outputs and summary.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,9 +41,29 @@ export interface ActionRunOptions {
   env?: Record<string, string | undefined>;
   sha?: string;
   ref?: string;
+  /** The bundle to run (default: env QUETZAL_ACTION_DIST, else dist/index.js). */
+  action?: string;
+  /** TMPDIR of the action (default: inherited), so a test can tell which temporary folders it left behind. */
+  tmpdir?: string;
 }
 
-export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
+/** A running action: tests that signal it, or watch its process tree, use the child. */
+export interface ChildAction {
+  child: ChildProcess;
+  /** stdout so far (grows while the action runs). */
+  stdout(): string;
+  done: Promise<ActionRun>;
+}
+
+export function actionBundle(explicit?: string): string {
+  return explicit ?? process.env.QUETZAL_ACTION_DIST ?? ACTION;
+}
+
+export function runAction(options: ActionRunOptions): Promise<ActionRun> {
+  return startAction(options).done;
+}
+
+export function startAction(options: ActionRunOptions): ChildAction {
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'));
   const outputFile = path.join(runnerTemp, 'output');
   const summaryFile = path.join(runnerTemp, 'summary');
@@ -70,24 +90,35 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
     GITHUB_SERVER_URL: 'https://github.com',
     RUNNER_TEMP: runnerTemp,
   });
+  if (options.tmpdir) env.TMPDIR = options.tmpdir;
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
 
-  const { exitCode, stdout, stderr } = await spawnNode([ACTION], env, options.workspace);
-  const result: ActionRun = {
-    exitCode,
-    stdout,
-    stderr,
-    annotations: parseAnnotations(stdout),
-    outputs: parseOutputs(fs.readFileSync(outputFile, 'utf8')),
-    summary: fs.readFileSync(summaryFile, 'utf8'),
-    masks: [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1]),
-  };
-  fs.rmSync(runnerTemp, { recursive: true, force: true });
-  return result;
+  const child = spawn(process.execPath, [actionBundle(options.action)], { env, cwd: options.workspace, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<ActionRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const result: ActionRun = {
+        exitCode: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : -1),
+        stdout,
+        stderr,
+        annotations: parseAnnotations(stdout),
+        outputs: parseOutputs(fs.readFileSync(outputFile, 'utf8')),
+        summary: fs.readFileSync(summaryFile, 'utf8'),
+        masks: [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((match) => match[1]),
+      };
+      fs.rmSync(runnerTemp, { recursive: true, force: true });
+      resolve(result);
+    });
+  });
+  return { child, stdout: () => stdout, done };
 }
 
 export function spawnNode(

@@ -19,7 +19,7 @@ import {
   type LockBody,
 } from '../../../src/lock/deploy-lock.ts';
 import { ALL_FAULT_KINDS, startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.ts';
-import { startMotoServer, type MotoServer } from '../../unit/fault-proxy/moto-server.ts';
+import { startMotoServer, type MotoServer } from '../../helpers/moto-server.ts';
 
 const MOTO_PORT = 5420;
 let moto: MotoServer;

@@ -1,49 +1,10 @@
-/** A real moto_server for the sync tests: started on a port of our own, stopped by PID. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** Helpers for the sync tests: a real moto_server (started on a port of our own, stopped by PID), buckets, files. */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-export interface Moto {
-  endpoint: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-export async function startMoto(port: number): Promise<Moto> {
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr = (stderr + String(chunk)).slice(-4000);
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited: ${stderr}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok || response.status < 500) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill();
-      throw new Error(`moto_server did not start on ${endpoint}: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    endpoint,
-    process: child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(child.pid!, 'SIGTERM');
-      await exited;
-    },
-  };
-}
+export { startMotoServer as startMoto, type MotoServer as Moto } from '../../helpers/moto-server.ts';
 
 export function s3Client(endpoint: string): S3Client {
   return new S3Client({

@@ -16,7 +16,7 @@ import { CreateStateMachineCommand, DescribeStateMachineCommand, SFNClient, Upda
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
 import { ALL_FAULT_KINDS, errorAnswer, seededRandom, signedScope, startFaultProxy, type FaultProxy, type ProxiedRequest } from '../../helpers/fault-proxy.ts';
-import { startMotoServer, type MotoServer } from './moto-server.ts';
+import { startMotoServer, type MotoServer } from '../../helpers/moto-server.ts';
 
 const MOTO_PORT = 5410;
 const REGION = 'us-east-1';
