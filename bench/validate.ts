@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { generateLargeDefinition } from '../__tests__/fixtures/asl/generate-large.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
@@ -18,42 +19,21 @@ const runs = Number(values.runs);
 const aslValidator = path.join(root, 'node_modules', 'asl-validator', 'dist', 'bin', 'asl-validator.js');
 const action = path.join(root, 'dist', 'index.js');
 
-function lambdaStep(name: string, notebook: string, next: string | undefined): Record<string, unknown> {
-  return {
-    Type: 'Task',
-    Resource: 'arn:aws:states:::lambda:invoke',
-    OutputPath: '$.Payload',
-    Parameters: {
-      Payload: {
-        notebook_path: notebook,
-        'scenario_path_S3.$': '$.scenario_path_S3',
-        'launcher_arg.$': '$.launcher_arg',
-        'metadata.$': '$.metadata',
-      },
-      FunctionName: 'arn:aws:lambda:ca-central-1:123456789012:function:quetzal-bench',
-    },
-    Retry: [{ ErrorEquals: ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 2 }],
-    ...(next ? { Next: next } : { End: true }),
-  };
-}
-
-/** A model folder in the Quetzal layout whose definition chains `steps` notebook steps. */
+/** A model folder in the Quetzal layout whose definition chains `steps` notebook steps (the fixture's generator). */
 function makeModel(steps: number): { workspace: string; definition: string } {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-validate-'));
   const model = path.join(workspace, 'quetzal-bench');
-  fs.mkdirSync(path.join(model, 'notebooks'), { recursive: true });
+  const large = generateLargeDefinition(steps, 'quetzal-bench');
   fs.mkdirSync(path.join(model, 'scenarios', 'base'), { recursive: true });
   fs.writeFileSync(path.join(model, '.env'), 'AWS_ECR_REPO_NAME=quetzal-bench\n');
   fs.writeFileSync(path.join(model, 'Dockerfile'), 'FROM scratch\n');
   fs.writeFileSync(path.join(model, 'Dockerfile.dockerignore'), 'quetzal-bench/scenarios/*\n');
-  const states: Record<string, unknown> = {};
-  for (let index = 1; index <= steps; index += 1) {
-    const notebook = `notebooks/step_${index}.ipynb`;
+  for (const notebook of large.notebooks) {
+    fs.mkdirSync(path.dirname(path.join(model, notebook)), { recursive: true });
     fs.writeFileSync(path.join(model, notebook), '{}');
-    states[`STEP ${index}`] = lambdaStep(`STEP ${index}`, notebook, index < steps ? `STEP ${index + 1}` : undefined);
   }
   const definition = path.join(model, 'step-functions.json');
-  fs.writeFileSync(definition, JSON.stringify({ StartAt: 'STEP 1', States: states }, null, 2));
+  fs.writeFileSync(definition, large.text);
   return { workspace, definition };
 }
 

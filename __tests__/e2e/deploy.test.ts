@@ -6,8 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -15,6 +13,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../src/core/logger.ts';
 import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
 import { runAction, type ActionRun } from '../helpers/action.ts';
+import { startRefusingProxy, type RefusingProxy } from '../helpers/refusing-proxy.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, type ModelRepo } from '../helpers/model-repo.ts';
 
@@ -70,7 +69,7 @@ const failureMessage = (run: ActionRun) => run.annotations.filter((annotation) =
 before(async () => {
   account = await startLocalAccount();
   await account.provisionModel(name);
-  const config = { region: account.region, endpoint: account.endpointUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = account.sdkConfig;
   lambda = new LambdaClient(config);
   sfn = new SFNClient(config);
   ecr = new ECRClient(config);
@@ -178,23 +177,14 @@ describe('a release on a tag', () => {
 });
 
 describe('a failing state machine update', () => {
-  let proxy: http.Server;
+  let proxy: RefusingProxy;
   before(async () => {
     // moto accepts any UpdateStateMachine: this proxy refuses it, as AWS refuses a definition it finds invalid.
-    proxy = http.createServer((request, response) => {
-      if (String(request.headers['x-amz-target'] ?? '').endsWith('.UpdateStateMachine')) {
-        request.resume();
-        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'InvalidDefinition' });
-        response.end(JSON.stringify({ __type: 'InvalidDefinition', message: 'Invalid State Machine Definition' }));
-        return;
-      }
-      const upstream = http.request(`${account.endpointUrl}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      });
-      request.pipe(upstream);
+    proxy = await startRefusingProxy({
+      target: account.endpointUrl,
+      operation: 'UpdateStateMachine',
+      error: { type: 'InvalidDefinition', message: 'Invalid State Machine Definition' },
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   });
   after(() => proxy.close());
 
@@ -204,7 +194,7 @@ describe('a failing state machine update', () => {
     const text = fs.readFileSync(definition, 'utf8');
     fs.writeFileSync(definition, text.replace('"StartAt"', '"Comment": "a new version", "StartAt"'));
     const sha = repo.commit('a new image and a new definition');
-    const run = await deploy({}, { sha, env: { AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } });
+    const run = await deploy({}, { sha, env: { AWS_ENDPOINT_URL_SFN: proxy.url } });
     assert.equal(run.exitCode, 1);
     assert.match(failureMessage(run), /InvalidDefinition/);
     assert.match(failureMessage(run), /rolled back/);
@@ -218,7 +208,7 @@ describe('a failing state machine update', () => {
 
 describe('two deploys at once', () => {
   it('fails clearly, naming the holder, when another deploy holds the lock and no wait is allowed', async () => {
-    const s3 = new S3Client({ region: account.region, endpoint: account.endpointUrl, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const s3 = new S3Client(account.sdkConfig);
     const other = await acquireDeployLock(
       s3,
       { bucket: name, owner: { runId: '4242-1', sha: 'f'.repeat(40), actor: 'octocat' }, ttlSeconds: 600, waitSeconds: 0 },

@@ -174,7 +174,7 @@ before(async () => {
   account = await startLocalAccount();
   await account.provisionModel(name);
   proxy = await startFaultProxy({ target: account.endpointUrl });
-  const config = { region: account.region, endpoint: account.endpointUrl, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = account.sdkConfig;
   s3 = new S3Client(config);
   lambda = new LambdaClient(config);
   sfn = new SFNClient(config);

@@ -47,7 +47,7 @@ const errors = (run: ActionRun) => run.annotations.filter((a) => a.level === 'er
 before(async () => {
   account = await startLocalAccount();
   await account.provisionModel(name);
-  const config = { region: account.region, endpoint: account.endpointUrl, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = account.sdkConfig;
   s3 = new S3Client(config);
   lambda = new LambdaClient(config);
 });

@@ -136,7 +136,7 @@ const leftovers = (tmpdir: string) => fs.readdirSync(tmpdir).filter((entry) => e
 before(async () => {
   account = await startLocalAccount();
   await account.provisionModel(name);
-  const ecr = new ECRClient({ region: account.region, endpoint: account.endpointUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const ecr = new ECRClient(account.sdkConfig);
   const answer = await ecr.send(new GetAuthorizationTokenCommand({}));
   ecr.destroy();
   token = answer.authorizationData?.[0]?.authorizationToken ?? '';

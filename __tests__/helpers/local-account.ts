@@ -35,6 +35,8 @@ export interface LocalAccount {
   readonly registryCa: string;
   /** True when this process started the account (then stop() stops it). */
   readonly owned: boolean;
+  /** Configuration for an AWS SDK client of the test's own, talking to this account. */
+  readonly sdkConfig: { region: string; endpoint: string; forcePathStyle: true; credentials: { accessKeyId: string; secretAccessKey: string } };
   /** The environment for a child process (`node dist/index.js`, `docker`): process.env plus the account's. */
   childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv;
   /** Creates what terraform creates for a model: bucket, repository, roles, Lambda (placeholder image), state machine. */
@@ -81,6 +83,12 @@ function makeAccount(envFile: string, owned: boolean): LocalAccount {
     registryHost: env.LOCAL_REGISTRY_HOST,
     registryCa: readFileSync(env.LOCAL_REGISTRY_CA, 'utf8'),
     owned,
+    sdkConfig: {
+      region: env.AWS_REGION,
+      endpoint: env.AWS_ENDPOINT_URL,
+      forcePathStyle: true,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'testing' },
+    },
     childEnv(extra = {}) {
       return { ...process.env, ...env, ...extra };
     },

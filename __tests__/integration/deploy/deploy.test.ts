@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetFunctionCommand, GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startLocalAccount } from '../../helpers/local-account.ts';
+import { startRefusingProxy } from '../../helpers/refusing-proxy.ts';
 import type { LocalAccount } from '../../helpers/local-account.ts';
 import type { ChildRequest } from './run-deploy-child.ts';
 
@@ -167,7 +166,7 @@ function writeDefinition(comment: string): void {
 before(async () => {
   account = await startLocalAccount();
   await account.provisionModel(name);
-  const config = { region: account.region, endpoint: account.endpointUrl, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+  const config = account.sdkConfig;
   lambda = new LambdaClient(config);
   sfn = new SFNClient(config);
   workspace = mkdtempSync(join(tmpdir(), 'quetzal-deploy-it-'));
@@ -278,21 +277,11 @@ test('tag release of the deployed commit: no build, the git tag added, a Lambda 
 
 test('a failing state machine update rolls the Lambda back to its previous image', async () => {
   // A proxy in front of moto's Step Functions that refuses UpdateStateMachine (moto never refuses it).
-  const proxy = http.createServer((request, response) => {
-    const target = String(request.headers['x-amz-target'] ?? '');
-    if (target.endsWith('.UpdateStateMachine')) {
-      request.resume();
-      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
-      response.end(JSON.stringify({ __type: 'InvalidDefinition', message: 'Invalid State Machine Definition (refused by the test proxy)' }));
-      return;
-    }
-    const upstream = http.request(`${account.endpointUrl}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    request.pipe(upstream);
+  const proxy = await startRefusingProxy({
+    target: account.endpointUrl,
+    operation: 'UpdateStateMachine',
+    error: { type: 'InvalidDefinition', message: 'Invalid State Machine Definition (refused by the test proxy)' },
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   try {
     writeDefinition('third');
     const before = await functionState();
@@ -300,7 +289,7 @@ test('a failing state machine update rolls the Lambda back to its previous image
       'deploy',
       { sha: SHA3, ref: 'refs/heads/main' },
       {},
-      { env: { AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` } },
+      { env: { AWS_ENDPOINT_URL_SFN: proxy.url } },
     );
     assert.equal(result.ok, false);
     assert.match(result.message ?? '', /UpdateStateMachine on .* failed: InvalidDefinition \(HTTP 400\): Invalid State Machine Definition/);
@@ -312,7 +301,7 @@ test('a failing state machine update rolls the Lambda back to its previous image
     assert.deepEqual(after.env, before.env);
     assert.deepEqual(((await deployedDefinition()) as { Comment: string }).Comment, 'first');
   } finally {
-    proxy.close();
+    await proxy.close();
     writeDefinition('first');
   }
 });
