@@ -4,7 +4,7 @@
  *
  * Run: npx node bench/sync.ts [--reps 3] [--dist dist] [--cpu-prof <folder>] [--runner action|module]
  *   --dist      the bundle to measure (default dist/, the committed one; a private build: /tmp/x after
- *               `npx ncc build src/index.ts -o /tmp/x -m --target es2022`)
+ *               `node scripts/bundle.ts --outdir /tmp/x`, add --no-minify for readable CPU profiles)
  *   --compare   a second bundle, run in the same alternation on its own bucket (A/B of two builds under the same
  *               load: the machine may be shared, and only runs side by side compare)
  *   --cpu-prof  also writes a V8 CPU profile of every action run into <folder> (node --cpu-prof)

@@ -1,0 +1,64 @@
+/**
+ * Builds dist/, what users run: `npm run bundle`.
+ *
+ * One ES module entry, dist/index.js, and the chunks it imports when a run needs them (the deploy code and the AWS
+ * SDK only in deploy and plan modes, the JSONata parser only for a definition with `{% %}`). esbuild bundles the
+ * SDK's ES module builds, so only the commands and schemas the action uses are kept: the code a run parses at
+ * start-up is a quarter of what a CommonJS bundle of the same clients holds, and that is start-up time on every
+ * workflow run (bench/sync.ts, bench/validate.ts).
+ *
+ * Also writes dist/licenses.txt: the name, version, license and license text of every package in the bundle.
+ * The build is deterministic (check-dist.yml rebuilds it and compares).
+ *
+ * Options, for profiling: `--outdir <folder>` (default dist/), `--no-minify` (readable names in CPU profiles).
+ */
+import { build } from 'esbuild';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { outdir: { type: 'string' }, 'no-minify': { type: 'boolean' } } });
+const outdir = resolve(root, args.outdir ?? 'dist');
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['src/index.ts'],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  // ES module builds first: they let the bundler drop the SDK commands the action never sends.
+  mainFields: ['module', 'main'],
+  minify: !args['no-minify'],
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  // The CommonJS packages in the bundle call require() for Node's built-in modules.
+  banner: { js: "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+});
+
+writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+writeFileSync(join(outdir, 'licenses.txt'), licenses(Object.keys(result.metafile.inputs)));
+
+/** The licenses of the packages whose files are in the bundle, sorted by name. */
+function licenses(inputs: string[]): string {
+  const packageDirs = new Set<string>();
+  for (const input of inputs) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) packageDirs.add(join(root, match[1]));
+  }
+  const entries = [...packageDirs].map((dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string; license?: string };
+    const licenseFile = readdirSync(dir).find((name) => /^(licen[cs]e|copying)(\.|$)/i.test(name));
+    const text = licenseFile && existsSync(join(dir, licenseFile)) ? readFileSync(join(dir, licenseFile), 'utf8').trim() : '';
+    return { name: `${manifest.name}@${manifest.version}`, text: `${manifest.name} ${manifest.version}\n${manifest.license ?? 'UNKNOWN'}\n${text}` };
+  });
+  const unique = new Map(entries.map((entry) => [entry.name, entry.text]));
+  return `${[...unique.keys()].sort().map((name) => unique.get(name)).join('\n\n')}\n`;
+}
