@@ -46,15 +46,30 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       socketTimeout: options.socketTimeoutMs ?? 60_000,
     },
   };
-  return {
-    sts: new STSClient(config),
-    ecr: new ECRClient(config),
-    lambda: new LambdaClient(config),
-    sfn: new SFNClient(config),
-    s3: new S3Client(config),
-  };
+  // Each client is made on first use: a sync-only run never builds the ECR, Lambda and Step Functions clients.
+  const made = new Map<keyof AwsClients, AwsClients[keyof AwsClients]>();
+  const lazily = <K extends keyof AwsClients>(name: K, make: () => AwsClients[K]) => ({
+    enumerable: true,
+    get: (): AwsClients[K] => {
+      if (!made.has(name)) made.set(name, make());
+      return made.get(name) as AwsClients[K];
+    },
+  });
+  const clients = Object.defineProperties({} as AwsClients, {
+    sts: lazily('sts', () => new STSClient(config)),
+    ecr: lazily('ecr', () => new ECRClient(config)),
+    lambda: lazily('lambda', () => new LambdaClient(config)),
+    sfn: lazily('sfn', () => new SFNClient(config)),
+    s3: lazily('s3', () => new S3Client(config)),
+  });
+  createdClients.set(clients, made);
+  return clients;
 }
 
+/** The clients made so far, per set: destroying a set never builds a client just to destroy it. */
+const createdClients = new WeakMap<AwsClients, Map<keyof AwsClients, { destroy(): void }>>();
+
 export function destroyAwsClients(clients: AwsClients): void {
-  for (const client of Object.values(clients)) client.destroy();
+  const made = createdClients.get(clients);
+  for (const client of made ? made.values() : Object.values(clients)) client.destroy();
 }

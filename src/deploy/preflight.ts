@@ -85,20 +85,11 @@ export async function runPreflight(
   if (!region) {
     throw new DeployError('No AWS region is set.', 'Set AWS_REGION (aws-actions/configure-aws-credentials does).');
   }
-  let accountId: string;
-  try {
-    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-    accountId = identity.Account ?? '';
-    logger.info(`AWS account ${accountId}, region ${region}, as ${identity.Arn ?? 'unknown'}`);
-  } catch (error) {
-    throw new DeployError(
-      `AWS credentials do not work in ${region}: ${describeError(error)}`,
-      'Configure credentials before this step (e.g. aws-actions/configure-aws-credentials).',
-      { cause: error },
-    );
-  }
-
-  const preflight: Preflight = { accountId, region };
+  // Who we are is asked alongside the resource checks (one round trip, not two). When the credentials do not
+  // work, every check fails too: that one cause is the error reported.
+  const identityCall = clients.sts.send(new GetCallerIdentityCommand({}));
+  identityCall.catch(() => {}); // awaited below
+  const preflight: Preflight = { accountId: '', region };
   const problems: PreflightProblem[] = [];
   const check = async (resource: Resource, name: string, task: () => Promise<void>): Promise<void> => {
     try {
@@ -108,7 +99,7 @@ export async function runPreflight(
     }
   };
 
-  await Promise.all([
+  const checks = Promise.all([
     needs.has('repository') &&
       check('repository', target.repositoryName, async () => {
         preflight.repository = await describeRepository(clients, target.repositoryName, region);
@@ -127,6 +118,19 @@ export async function runPreflight(
         preflight.bucket = { name: target.bucketName };
       }),
   ]);
+  try {
+    const identity = await identityCall;
+    preflight.accountId = identity.Account ?? '';
+    logger.info(`AWS account ${preflight.accountId}, region ${region}, as ${identity.Arn ?? 'unknown'}`);
+  } catch (error) {
+    await checks; // they fail alike; let none of them go on retrying in the background
+    throw new DeployError(
+      `AWS credentials do not work in ${region}: ${describeError(error)}`,
+      'Configure credentials before this step (e.g. aws-actions/configure-aws-credentials).',
+      { cause: error },
+    );
+  }
+  await checks;
 
   if (problems.length > 0) {
     const { message, hint } = describeProblems(problems, region, needs.size);

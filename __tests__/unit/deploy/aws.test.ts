@@ -107,3 +107,11 @@ test('with one attempt, a call whose answer never comes fails with a timeout ins
     return true;
   });
 });
+
+test('each client is made on first use, once: every use of a service gets the same client', () => {
+  const set = clientsFor({});
+  for (const name of ['sts', 'ecr', 'lambda', 'sfn', 's3'] as const) {
+    assert.equal(Object.getOwnPropertyDescriptor(set, name)?.value, undefined, `${name} is not made before it is used`);
+    assert.equal(set[name], set[name], `${name}: one client`);
+  }
+});

@@ -84,3 +84,37 @@ test('AWS failing the check after every retry: the error and a re-run hint, on o
   assert.match(error.hint ?? '', /re-run/);
   assert.doesNotMatch(error.message, /\n/);
 });
+
+test('credentials that do not work: that one cause is the error, not every check that failed with it', async () => {
+  const denied = Object.assign(new Error('The security token included in the request is invalid.'), {
+    name: 'InvalidClientTokenId',
+    $metadata: { httpStatusCode: 403 },
+  });
+  stsMock.on(GetCallerIdentityCommand).rejects(denied);
+  s3Mock.on(HeadBucketCommand).rejects(s3Error(403, 'Forbidden'));
+  await assert.rejects(runPreflight(testClients(), TARGET, ['scenarios'], collectingLogger()), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, /^AWS credentials do not work in eu-west-3: InvalidClientTokenId \(HTTP 403\)/);
+    assert.doesNotMatch(error.message, /S3 bucket/);
+    assert.match(error.hint ?? '', /configure-aws-credentials/);
+    return true;
+  });
+});
+
+test('who the caller is and every resource are asked at once: the checks do not wait for STS', async () => {
+  let identityAnswered = false;
+  let bucketAskedBeforeIdentity = false;
+  stsMock.on(GetCallerIdentityCommand).callsFake(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    identityAnswered = true;
+    return { Account: '123456789012', Arn: 'arn:aws:iam::123456789012:role/deploy' };
+  });
+  s3Mock.on(HeadBucketCommand).callsFake(async () => {
+    bucketAskedBeforeIdentity = !identityAnswered;
+    return {};
+  });
+  const preflight = await runPreflight(testClients(), TARGET, ['scenarios'], collectingLogger());
+  assert.equal(preflight.accountId, '123456789012');
+  assert.deepEqual(preflight.bucket, { name: 'quetzal-paris' });
+  assert.ok(bucketAskedBeforeIdentity, 'HeadBucket was sent only after GetCallerIdentity answered');
+});
