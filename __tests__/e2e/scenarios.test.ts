@@ -64,6 +64,8 @@ describe('scenario sync', () => {
 
   before(async () => {
     repo = modelRepo();
+    // A type the action's own table does not name: it comes from mime-types, loaded by the bundle on first use.
+    write(path.join(repo.model, 'scenarios', 'base', 'inputs', 'legend.png'), 'not really a png');
     first = repo.commit('the model');
     // What runs wrote, and a neighbour whose name starts like `base`: none of it is the action's to touch.
     await put('base/outputs/loaded_links.geojson', '{"run":1}');
@@ -87,6 +89,7 @@ describe('scenario sync', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: name, Key: 'base/inputs/pt/links.geojson' }));
     assert.equal(head.ContentType, 'application/geo+json');
     assert.equal(head.Metadata?.['quetzal-commit'], first);
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: name, Key: 'base/inputs/legend.png' }))).ContentType, 'image/png');
     assert.equal(await body('base/outputs/loaded_links.geojson'), '{"run":1}');
     assert.equal(await body('base/info.json'), '{"status":"done"}');
     assert.equal(await body('base 1/inputs/params.json'), '{"copy":true}');

@@ -8,15 +8,18 @@ import { DeployRunError, runDeploySteps } from '../deploy/run-deploy.ts';
 import { DeployError } from '../deploy/step.ts';
 import type { DeployStep } from '../deploy/step.ts';
 import { acquireDeployLock, parseLockOptions } from '../lock/deploy-lock.ts';
-import { ScenarioSyncStep, changedFilesBetween, parseSyncOptions, type SyncOutcome, type SyncPlan } from '../sync/index.ts';
+import { ScenarioSyncStep, parseSyncOptions, type SyncOutcome, type SyncPlan } from '../sync/index.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import type { ModelConfig } from './config.ts';
+import { changedFilesBetween } from './git.ts';
 import type { RunDependencies, RunResult } from './run.ts';
 
 export async function runDeploy(
   config: ModelConfig,
   validation: ValidationResult,
   { logger, get, git, signal }: RunDependencies,
+  /** The files the push changed, when run.ts already asked git (it starts git before loading this module). */
+  pushChanges?: Promise<string[] | null>,
 ): Promise<Pick<RunResult, 'steps' | 'outputs' | 'failure' | 'consoleLinks'>> {
   const options = parseDeployOptions(get);
   const lockOptions = parseLockOptions(get);
@@ -34,9 +37,10 @@ export async function runDeploy(
 
   const bucket = names.bucket.value;
   const mode = config.mode === 'plan' ? 'plan' : 'deploy';
+  // Not awaited here: the first requests leave while git runs; only the choice of scenarios waits for it.
   const changedFiles =
     options.steps.includes('scenarios') && syncOptions.scenarios.kind === 'changed'
-      ? await changedFilesBetween(config.modelFolder, git.before, git.after)
+      ? (pushChanges ?? changedFilesBetween(config.modelFolder, git.before, git.after))
       : null;
   const clients = createAwsClients({ region: config.region, maxAttempts: options.maxAttempts });
   try {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
 /** What the run knows of the commit being deployed. The Action fills it from the runner; the CLI from git. */
 export interface GitContext {
   /** The commit being deployed (40 hex), when known. */
@@ -21,4 +24,33 @@ export interface GitContext {
 /** `refs/tags/v1.2.0` → `v1.2.0`; undefined for any other ref. */
 export function tagOfRef(ref: string | undefined): string | undefined {
   return ref?.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
+}
+
+const SHA = /^[0-9a-f]{4,64}$/i;
+const run = promisify(execFile);
+
+/** Runs git in `cwd` (paths printed as they are, not quoted) and returns its standard output. */
+export async function git(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await run('git', ['-c', 'core.quotepath=off', ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
+  return stdout;
+}
+
+/**
+ * Which files a push changed: `git diff --name-only <before> <after>` run inside `repoDir`, as paths relative to
+ * it (`/`-separated), deleted and renamed-from paths included; only changes under `repoDir` are listed.
+ * Null when it cannot tell: no `before` (a new branch: all zeros), or `before` not in the clone (shallow
+ * checkout, force push): the caller then compares every scenario by content.
+ */
+export async function changedFilesBetween(repoDir: string, before: string | undefined, after: string | undefined): Promise<string[] | null> {
+  const from = (before ?? '').trim();
+  const to = (after ?? '').trim() || 'HEAD';
+  if (from === '' || /^0+$/.test(from) || !SHA.test(from)) return null;
+  if (to !== 'HEAD' && !SHA.test(to)) return null;
+  try {
+    // One git call: it fails when either is not a commit of the clone (shallow checkout, force push).
+    const output = await git(repoDir, ['diff', '--name-only', '--no-renames', '--relative', '-z', `${from}^{commit}`, `${to}^{commit}`, '--', '.']);
+    return output.split('\0').filter((path) => path.length > 0);
+  } catch {
+    return null;
+  }
 }

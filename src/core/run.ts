@@ -1,7 +1,7 @@
 import type { ModelConfig, Mode } from './config.ts';
 import type { Finding } from './findings.ts';
 import { countBySeverity } from './findings.ts';
-import type { GitContext } from './git.ts';
+import { changedFilesBetween, type GitContext } from './git.ts';
 import type { InputGetter } from './inputs.ts';
 import type { ResourceKind } from './names.ts';
 import type { Logger } from './logger.ts';
@@ -34,6 +34,9 @@ export interface RunResult {
 /** config → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
 export async function runModel(config: ModelConfig, dependencies: RunDependencies): Promise<RunResult> {
   const started = performance.now();
+  // Plan and deploy: the files the push changed (which scenarios to sync) are asked of git at once, so that git
+  // runs while the model is validated and the deploy code loads.
+  const pushChanges = config.mode === 'validate' ? undefined : changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after);
   const validation = await validateModel(config);
   const result: RunResult = {
     mode: config.mode,
@@ -47,7 +50,7 @@ export async function runModel(config: ModelConfig, dependencies: RunDependencie
   if (result.failure === undefined && config.mode !== 'validate') {
     // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.
     const { runDeploy } = await import('./deploy-run.ts');
-    const deployment = await runDeploy(config, validation, dependencies);
+    const deployment = await runDeploy(config, validation, dependencies, pushChanges);
     result.steps = deployment.steps;
     result.consoleLinks = deployment.consoleLinks;
     Object.assign(result.outputs, deployment.outputs);

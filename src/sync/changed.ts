@@ -1,40 +1,11 @@
 /**
- * Which files a push changed, from git: `git diff --name-only <before> <after>` run inside the model folder
- * (paths relative to it). Null when it cannot tell: no `before` (a new branch: all zeros), or `before` not in
- * the clone (shallow checkout, force push): the caller then compares every scenario by content.
+ * What git knows of the model's files: which tracked files are unmodified in the working tree, and their blob ids,
+ * so that the sync reads again only files whose content may differ from what it recorded.
  */
-import { execFile } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-const SHA = /^[0-9a-f]{4,64}$/i;
-
-async function git(cwd: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', ['-c', 'core.quotepath=off', ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
-  return stdout;
-}
-
-/**
- * Paths (relative to `repoDir`, `/`-separated) changed between two commits, deleted and renamed-from paths
- * included; only changes under `repoDir` are listed. Null when unknown.
- */
-export async function changedFilesBetween(repoDir: string, before: string | undefined, after: string | undefined): Promise<string[] | null> {
-  const from = (before ?? '').trim();
-  const to = (after ?? '').trim() || 'HEAD';
-  if (from === '' || /^0+$/.test(from) || !SHA.test(from)) return null;
-  if (to !== 'HEAD' && !SHA.test(to)) return null;
-  try {
-    // One git call: it fails when either is not a commit of the clone (shallow checkout, force push).
-    const output = await git(repoDir, ['diff', '--name-only', '--no-renames', '--relative', '-z', `${from}^{commit}`, `${to}^{commit}`, '--', '.']);
-    return output.split('\0').filter((path) => path.length > 0);
-  } catch {
-    return null;
-  }
-}
+import { git } from '../core/git.ts';
 
 /** What the index recorded of a file when it last matched its blob (`git ls-files --debug`). */
 interface IndexEntry {

@@ -28,7 +28,7 @@ import {
   type SyncManifest,
 } from './remote.ts';
 import { cleanTrackedBlobs } from './changed.ts';
-import { DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
+import { DEFAULT_RETRY, deleteKeys, preloadContentTypes, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
 import { Slots } from './limit.ts';
 import { formatBytes } from '../core/format.ts';
 import { reportOutcome, reportPlan } from './report.ts';
@@ -42,8 +42,11 @@ export interface ScenarioSyncConfig {
   modelFolder: string;
   /** Commit recorded in the metadata of every uploaded object. */
   commitSha?: string;
-  /** Paths relative to the model folder changed by the push, or null/undefined when unknown (compare all). */
-  changedFiles?: string[] | null;
+  /**
+   * Paths relative to the model folder changed by the push, or null/undefined when unknown (compare all). A
+   * promise is awaited only when the scenarios are chosen: git runs while the remote reads that need no choice start.
+   */
+  changedFiles?: string[] | null | Promise<string[] | null>;
   /** Per-file retries (tests shorten the delays). */
   retry?: RetryOptions;
   /**
@@ -123,6 +126,24 @@ export class SyncError extends DeployError {
 }
 
 const HASH_CONCURRENCY = 8;
+
+type PlanTarget = Pick<TargetPlan, 'kind' | 'name' | 'prefix'>;
+
+/** The remote reads of one prefix, started before the local work of the plan. */
+interface RemoteReads {
+  target: PlanTarget;
+  started: number;
+  listing: Promise<Map<string, RemoteObject>>;
+  manifest: Promise<SyncManifest | null>;
+}
+
+/**
+ * Runs `task` once the requests just sent have left: starting a process (git) holds the thread for milliseconds,
+ * which would otherwise delay them.
+ */
+function afterPendingWrites<T>(task: () => Promise<T>): Promise<T> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(task);
+}
 const LISTED_FILES_IN_LOG = 100;
 
 function keyOf(target: { prefix: string }, rel: string): string {
@@ -154,27 +175,36 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     if (!folderInfo?.isDirectory()) {
       throw new DeployError(`Model folder ${modelFolder} does not exist.`, 'Set model-folder to the folder that holds scenarios/.');
     }
-    // git runs while the bucket is listed; only files with a record wait for it.
-    this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : cleanTrackedBlobs(modelFolder);
-    const { names, selection, removedLocally } = await this.#selectScenarios();
-    const targets: TargetPlan[] = [];
+    // Every remote read starts as soon as its prefix is known, and the local work (git, file listings) is done
+    // while they are on their way: on a small change, the bucket's answers are most of the plan's time.
     const common = await listCommonFiles(modelFolder, options.docsFolder);
+    const commonTarget = { kind: 'common', name: '_common', prefix: '_common/' } as const;
+    const commonReads = common.files.length > 0 || common.hasDocs ? this.#readRemote(commonTarget) : undefined;
+    const { names, selection, removedLocally } = await this.#selectScenarios();
+    const scenarioReads = names.map((name) => this.#readRemote({ kind: 'scenario', name, prefix: `${name}/` }));
+    const baseCheck = names.includes('base') ? undefined : prefixHasObjects(this.#config.s3, bucket, 'base/');
+    baseCheck?.catch(() => {}); // awaited by #checkBaseRemains
+    // Only files with a record wait for git.
+    this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : afterPendingWrites(() => cleanTrackedBlobs(modelFolder));
+    preloadContentTypes();
+    const targets: TargetPlan[] = [];
     const planned: Array<Promise<TargetPlan>> = [];
-    if (common.files.length > 0 || common.hasDocs) {
+    if (commonReads) {
       const docsPrefix = `${options.docsFolder}/`;
       planned.push(
         this.#planTarget(
-          { kind: 'common', name: '_common', prefix: '_common/' },
+          commonReads,
           Promise.resolve(common.files),
           (rel) => rel.startsWith('docs/') && common.hasDocs,
           (rel) => (rel.startsWith('docs/') ? docsPrefix + rel.slice('docs/'.length) : rel),
         ),
       );
     }
-    for (const name of names) {
+    for (const reads of scenarioReads) {
+      const { name } = reads.target;
       planned.push(
         this.#planTarget(
-          { kind: 'scenario', name, prefix: `${name}/` },
+          reads,
           listFilesUnder(join(scenariosFolder(modelFolder), name)),
           () => true,
           (rel) => `scenarios/${name}/${rel}`,
@@ -192,7 +222,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
         notes: ['no local folder any more: the remote scenario is left as it is (delete it in the web app if wanted)'],
       });
     }
-    await this.#checkBaseRemains(targets);
+    await this.#checkBaseRemains(targets, baseCheck);
 
     const problems = targets.flatMap((target) => (target.blocking ? [target.blocking] : []));
     const plan: SyncPlan = { bucket, selection, targets, problems };
@@ -202,7 +232,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   }
 
   async #selectScenarios(): Promise<{ names: string[]; selection: string; removedLocally: string[] }> {
-    const { modelFolder, options, changedFiles } = this.#config;
+    const { modelFolder, options } = this.#config;
     const selection = options.scenarios;
     if (selection.kind === 'none') return { names: [], selection: 'none', removedLocally: [] };
     if (selection.kind === 'names') {
@@ -218,6 +248,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     }
     const local = await listLocalScenarios(modelFolder);
     if (selection.kind === 'all') return { names: local, selection: 'all', removedLocally: [] };
+    const changedFiles = await this.#config.changedFiles;
     if (changedFiles === null || changedFiles === undefined) {
       return { names: local, selection: 'changed (commits unknown: every scenario compared by content)', removedLocally: [] };
     }
@@ -232,22 +263,30 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     return { names, selection: `changed (${names.length} of ${local.length})`, removedLocally };
   }
 
+  /** Starts the reads of a prefix: its listing and, alongside, the record of what the action wrote there. */
+  #readRemote(target: PlanTarget): RemoteReads {
+    const { s3, bucket } = this.#config;
+    const started = performance.now();
+    const listing = listPrefix(s3, bucket, target.prefix);
+    const manifest = readManifest(s3, bucket, manifestKey(target));
+    listing.catch(() => {}); // both awaited by #planTarget; the record is not, when the scenario is locked
+    manifest.catch(() => {});
+    return { target, started, listing, manifest };
+  }
+
   async #planTarget(
-    target: { kind: 'scenario' | 'common'; name: string; prefix: string },
+    reads: RemoteReads,
     localListing: Promise<LocalFile[]>,
     isManagedRemoteOnly: (rel: string) => boolean,
     modelPath: (rel: string) => string,
   ): Promise<TargetPlan> {
     const { s3, bucket, options, logger } = this.#config;
+    const { target, started } = reads;
     const notes: string[] = [];
-    const started = performance.now();
     const since = () => Math.round(performance.now() - started);
     const timings: string[] = []; // for the debug log: where the plan of a prefix spends its time
-    // The record is read while the prefix is listed: one round trip instead of two.
-    const manifestRead = readManifest(s3, bucket, manifestKey(target));
-    manifestRead.catch(() => {}); // awaited below, unless the scenario is locked
     const [remote, localFiles] = await Promise.all([
-      listPrefix(s3, bucket, target.prefix).finally(() => timings.push(`listed at ${since()} ms`)),
+      reads.listing.finally(() => timings.push(`listed at ${since()} ms`)),
       localListing.finally(() => timings.push(`local files at ${since()} ms`)),
     ]);
     if (target.kind === 'scenario' && remote.has('.lock')) {
@@ -267,7 +306,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       }
       notes.push('locked remotely: synced anyway (locked: overwrite); the lock is kept');
     }
-    const manifest = await manifestRead;
+    const manifest = await reads.manifest;
     const blobs = manifest && Object.keys(manifest.files).length > 0 ? await this.#blobs : null;
     timings.push(`record${blobs ? ' and git' : ''} at ${since()} ms`);
     let hashedCount = 0;
@@ -330,7 +369,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   }
 
   /** The web app needs a `base` scenario: refuse a sync after which there would be none. */
-  async #checkBaseRemains(targets: TargetPlan[]): Promise<void> {
+  async #checkBaseRemains(targets: TargetPlan[], baseCheck: Promise<boolean> | undefined): Promise<void> {
     const { s3, bucket, modelFolder } = this.#config;
     const base = targets.find((target) => target.kind === 'scenario' && target.name === 'base');
     let exists: boolean;
@@ -341,7 +380,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     } else if (base?.remote) {
       exists = base.remote.size > 0;
     } else {
-      exists = await prefixHasObjects(s3, bucket, 'base/');
+      exists = await (baseCheck ?? prefixHasObjects(s3, bucket, 'base/'));
     }
     if (exists) return;
     const hasLocalBase = await localScenarioExists(modelFolder, 'base');

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { changedFilesBetween, cleanTrackedBlobs, indexedFileState, parseIndexListing } from '../../../src/sync/changed.ts';
+import { cleanTrackedBlobs, indexedFileState, parseIndexListing } from '../../../src/sync/changed.ts';
+import { changedFilesBetween } from '../../../src/core/git.ts';
 
 const run = promisify(execFile);
 let repo: string;
