@@ -2,7 +2,9 @@
  * Scenario sync speed: the bundled action, run as a GitHub runner runs it, against `aws s3 sync` (the AWS CLI,
  * preinstalled) on the same moto_server and the same tree.
  *
- * Run: npx node bench/sync.ts [--reps 3] [--dist dist] [--cpu-prof <folder>] [--runner action|module]
+ * Run: npx node bench/sync.ts [--reps 3] [--edits 1] [--dist dist] [--cpu-prof <folder>] [--runner action|module]
+ *   --edits     same-size edits per repetition, each its own commit and push (more samples of the case whose time is
+ *               shortest, so noisiest)
  *   --dist      the bundle to measure (default dist/, the committed one; a private build: /tmp/x after
  *               `node scripts/bundle.ts --outdir /tmp/x`, add --no-minify for readable CPU profiles)
  *   --compare   a second bundle, run in the same alternation on its own bucket (A/B of two builds under the same
@@ -42,6 +44,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 const { values: args } = parseArgs({
   options: {
     reps: { type: 'string', default: '3' },
+    edits: { type: 'string', default: '1' },
     dist: { type: 'string', default: 'dist' },
     compare: { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
   allowPositionals: true,
 });
 const repetitions = Number(args.reps);
+const edits = Math.max(1, Number(args.edits));
 const dist = resolve(args.dist);
 const compare = args.compare ? resolve(args.compare) : undefined;
 const runner = args.runner === 'module' ? 'module' : 'action';
@@ -308,7 +312,7 @@ try {
           continue;
         }
         const variant = variants.find((v) => v.label === label)!;
-        const profileName = `${rep}-${label}-${name.replace(/\W+/g, '-')}`;
+        const profileName = `${rep}-${label}-${name.replace(/\W+/g, '-')}-${times[name][label].length}`;
         const result = await actionRun({ ...c, bundle: variant.bundle, workspace, bucket: buckets[label], profileName });
         times[name][label].push(result.seconds);
         phaseTimes[name][label].push(phases(result));
@@ -329,15 +333,19 @@ try {
     workspace = join(root, `clone-${rep}-b`);
     await git(root, 'clone', '-q', repo, workspace);
     await pair('fresh checkout re-sync', workspace, { scenarios: 'all', sha: firstSha, event: { before: firstSha, after: firstSha } });
-    // One same-size edit of a small file, committed: the push of that commit.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const edited = join(workspace, tree.files[10 + rep]);
-    const content = await readFile(edited);
-    content[0] = content[0] ^ 0xff;
-    await writeFile(edited, content);
-    await git(workspace, 'commit', '-q', '-am', 'edit');
-    const editSha = await git(workspace, 'rev-parse', 'HEAD');
-    await pair('one same-size edit', workspace, { scenarios: 'changed', sha: editSha, event: { before: firstSha, after: editSha } });
+    // One same-size edit of a small file, committed: the push of that commit (--edits of them, one after another).
+    let before = firstSha;
+    for (let edit = 0; edit < edits; edit += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const edited = join(workspace, tree.files[10 + rep * edits + edit]);
+      const content = await readFile(edited);
+      content[0] = content[0] ^ 0xff;
+      await writeFile(edited, content);
+      await git(workspace, 'commit', '-q', '-am', 'edit');
+      const editSha = await git(workspace, 'rev-parse', 'HEAD');
+      await pair('one same-size edit', workspace, { scenarios: 'changed', sha: editSha, event: { before, after: editSha } });
+      before = editSha;
+    }
     await rm(workspace, { recursive: true, force: true });
   }
   console.log('\naction outputs per run:');

@@ -136,6 +136,7 @@ function failingBeforeAnyWrite(sync: ScenarioSyncStep): DeployStep<SyncPlan, Syn
       }
       return plan;
     },
+    planReadsSent: () => sync.planReadsSent(),
     apply: (plan) => sync.apply(plan),
     reportPlan: (plan) => sync.reportPlan(plan),
     reportOutcome: (outcome) => sync.reportOutcome(outcome),

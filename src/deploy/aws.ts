@@ -2,12 +2,31 @@
  * Every AWS client the deploy uses, made in one place with the same retry strategy and timeouts.
  * Endpoints come from the SDK's own configuration (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, profiles).
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import type * as ContainerSteps from './container-steps.ts';
 import { DEFAULT_MAX_ATTEMPTS } from './options.ts';
+
+let containerSteps: Promise<typeof ContainerSteps> | undefined;
+let loadedContainerSteps: typeof ContainerSteps | undefined;
+
+/**
+ * Loads the container steps (image, Lambda, state machine) with their ECR, Lambda and Step Functions clients: a
+ * third of the deploy code, which a run that only syncs scenarios never parses. Call it before using
+ * `clients.ecr`, `clients.lambda` or `clients.sfn`.
+ */
+export function loadContainerSteps(): Promise<typeof ContainerSteps> {
+  containerSteps ??= import('./container-steps.ts').then((module) => (loadedContainerSteps = module));
+  return containerSteps;
+}
+
+function containerClientClasses(): typeof ContainerSteps {
+  if (!loadedContainerSteps) throw new Error('The ECR, Lambda and Step Functions clients are used before loadContainerSteps() resolved.');
+  return loadedContainerSteps;
+}
 
 export interface AwsClients {
   sts: STSClient;
@@ -57,9 +76,9 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   });
   const clients = Object.defineProperties({} as AwsClients, {
     sts: lazily('sts', () => new STSClient(config)),
-    ecr: lazily('ecr', () => new ECRClient(config)),
-    lambda: lazily('lambda', () => new LambdaClient(config)),
-    sfn: lazily('sfn', () => new SFNClient(config)),
+    ecr: lazily('ecr', () => new (containerClientClasses().ECRClient)(config)),
+    lambda: lazily('lambda', () => new (containerClientClasses().LambdaClient)(config)),
+    sfn: lazily('sfn', () => new (containerClientClasses().SFNClient)(config)),
     s3: lazily('s3', () => new S3Client(config)),
   });
   createdClients.set(clients, made);

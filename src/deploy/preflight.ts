@@ -4,14 +4,10 @@
  * the state machine's role, logging and definition). Every problem is collected and reported at once.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
-import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { DescribeStateMachineCommand, paginateListStateMachines } from '@aws-sdk/client-sfn';
 import type { DescribeStateMachineCommandOutput } from '@aws-sdk/client-sfn';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Logger } from '../core/logger.ts';
-import type { AwsClients } from './aws.ts';
+import { loadContainerSteps, type AwsClients } from './aws.ts';
 import { DeployError } from './step.ts';
 import type { StepName } from './step.ts';
 
@@ -70,7 +66,7 @@ const NEEDS: Record<StepName, Array<'repository' | 'function' | 'stateMachine' |
   scenarios: ['bucket'],
 };
 
-const PLATFORMS: Record<string, string> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
+export const PLATFORMS: Record<string, string> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
 
 export async function runPreflight(
   clients: AwsClients,
@@ -99,18 +95,23 @@ export async function runPreflight(
     }
   };
 
+  // The container resources are checked with code loaded only by runs that deploy them.
+  const container = needs.has('repository') || needs.has('function') || needs.has('stateMachine') ? await loadContainerSteps() : undefined;
   const checks = Promise.all([
-    needs.has('repository') &&
+    container &&
+      needs.has('repository') &&
       check('repository', target.repositoryName, async () => {
-        preflight.repository = await describeRepository(clients, target.repositoryName, region);
+        preflight.repository = await container.describeRepository(clients, target.repositoryName, region);
       }),
-    needs.has('function') &&
+    container &&
+      needs.has('function') &&
       check('function', target.functionName, async () => {
-        preflight.function = await describeFunction(clients, target.functionName, region);
+        preflight.function = await container.describeFunction(clients, target.functionName, region);
       }),
-    needs.has('stateMachine') &&
+    container &&
+      needs.has('stateMachine') &&
       check('stateMachine', target.stateMachine, async () => {
-        preflight.stateMachine = await describeStateMachine(clients, target.stateMachine, region);
+        preflight.stateMachine = await container.describeStateMachine(clients, target.stateMachine, region);
       }),
     needs.has('bucket') &&
       check('bucket', target.bucketName, async () => {
@@ -139,7 +140,7 @@ export async function runPreflight(
   return preflight;
 }
 
-type Resource = 'repository' | 'function' | 'stateMachine' | 'bucket';
+export type Resource = 'repository' | 'function' | 'stateMachine' | 'bucket';
 
 /** One thing the preflight found wrong, with what to do about it. */
 export interface PreflightProblem {
@@ -193,7 +194,7 @@ const RESOURCE_LABELS: Record<Resource, string> = {
 };
 
 /** A check that found its resource wrong in a known way. */
-class PreflightCheckError extends DeployError {
+export class PreflightCheckError extends DeployError {
   readonly problem: PreflightProblem;
   constructor(problem: PreflightProblem) {
     super(problem.message, problem.hint);
@@ -202,7 +203,7 @@ class PreflightCheckError extends DeployError {
   }
 }
 
-function missing(resource: Resource, name: string, region: string): PreflightCheckError {
+export function missing(resource: Resource, name: string, region: string): PreflightCheckError {
   return new PreflightCheckError({
     resource,
     kind: 'missing',
@@ -276,94 +277,6 @@ function headerOf(error: unknown, header: string): string | undefined {
   const headers = (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers ?? {};
   const found = Object.entries(headers).find(([name]) => name.toLowerCase() === header);
   return found?.[1];
-}
-
-async function describeRepository(clients: AwsClients, name: string, region: string): Promise<Preflight['repository']> {
-  try {
-    const output = await clients.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
-    const repository = output.repositories?.[0];
-    if (!repository?.repositoryUri) throw missing('repository', name, region);
-    return { name, uri: repository.repositoryUri, registryId: repository.registryId ?? '' };
-  } catch (error) {
-    if (errorName(error) === 'RepositoryNotFoundException') {
-      throw missing('repository', name, region);
-    }
-    throw error;
-  }
-}
-
-async function describeFunction(clients: AwsClients, name: string, region: string): Promise<FunctionFacts> {
-  let output;
-  try {
-    output = await clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
-  } catch (error) {
-    if (errorName(error) === 'ResourceNotFoundException') {
-      throw missing('function', name, region);
-    }
-    throw error;
-  }
-  const configuration: FunctionConfiguration = output.Configuration ?? {};
-  if (configuration.PackageType !== 'Image') {
-    throw new PreflightCheckError({
-      resource: 'function',
-      kind: 'unusable',
-      message: `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
-      hint: 'Recreate the function with PackageType Image (the Quetzal template’s terraform does), or name another one.',
-    });
-  }
-  const architecture = configuration.Architectures?.[0] ?? 'x86_64';
-  const platform = PLATFORMS[architecture];
-  if (!platform) {
-    throw new PreflightCheckError({
-      resource: 'function',
-      kind: 'unusable',
-      message: `Lambda function ${name} has an unknown architecture ${architecture}.`,
-      hint: 'Use x86_64 or arm64.',
-    });
-  }
-  const imageUri = output.Code?.ImageUri ?? '';
-  return {
-    name,
-    arn: configuration.FunctionArn ?? '',
-    architecture,
-    platform,
-    imageUri,
-    imageDigest: digestOf(imageUri) ?? digestOf(output.Code?.ResolvedImageUri ?? ''),
-    environment: { ...(configuration.Environment?.Variables ?? {}) },
-  };
-}
-
-async function describeStateMachine(clients: AwsClients, nameOrArn: string, region: string): Promise<StateMachineFacts> {
-  let arn = nameOrArn;
-  if (!nameOrArn.startsWith('arn:')) {
-    const found: string[] = [];
-    for await (const page of paginateListStateMachines({ client: clients.sfn }, {})) {
-      for (const machine of page.stateMachines ?? []) {
-        if (machine.name === nameOrArn && machine.stateMachineArn) found.push(machine.stateMachineArn);
-      }
-    }
-    if (found.length === 0) {
-      throw missing('stateMachine', nameOrArn, region);
-    }
-    arn = found[0];
-  }
-  try {
-    const output = await clients.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
-    return {
-      arn: output.stateMachineArn ?? arn,
-      name: output.name ?? nameOrArn,
-      roleArn: output.roleArn ?? '',
-      definition: output.definition ?? '',
-      loggingConfiguration: output.loggingConfiguration,
-      tracingConfiguration: output.tracingConfiguration,
-      revisionId: output.revisionId,
-    };
-  } catch (error) {
-    if (errorName(error) === 'StateMachineDoesNotExist' || errorName(error) === 'InvalidArn') {
-      throw missing('stateMachine', nameOrArn, region);
-    }
-    throw error;
-  }
 }
 
 /** `sha256:…` from `repo@sha256:…`, or undefined. */

@@ -4,18 +4,14 @@
  * When the state machine update fails after the Lambda moved, the Lambda is rolled back (input `rollback`).
  */
 import type { Logger } from '../core/logger.ts';
-import type { AwsClients } from './aws.ts';
-import { CliDockerEngine } from './docker.ts';
+import { loadContainerSteps, type AwsClients } from './aws.ts';
 import type { DockerEngine } from './docker.ts';
-import { ImageStep } from './image-step.ts';
 import type { ImagePlan } from './image-step.ts';
-import { LambdaStep } from './lambda-step.ts';
-import type { LambdaOutcome, LambdaPlan } from './lambda-step.ts';
+import type { LambdaOutcome, LambdaPlan, LambdaStep } from './lambda-step.ts';
 import type { DeployOptions, GitContext } from './options.ts';
 import { imageTagsFor, shouldPublish } from './options.ts';
 import { runPreflight } from './preflight.ts';
 import type { DeployTarget, Preflight } from './preflight.ts';
-import { StateMachineStep } from './state-machine-step.ts';
 import type { StateMachinePlan } from './state-machine-step.ts';
 import { DeployError } from './step.ts';
 import type { DeployStep, StepName, StepReport } from './step.ts';
@@ -32,8 +28,8 @@ export interface RunDeployInput {
   /** Docker engine for the image step (default: the docker CLI on PATH). */
   docker?: DockerEngine;
   /**
-   * The scenarios step (not part of this module). Its plan only reads, so it starts at once, alongside the
-   * preflight: listing a bucket of thousands of keys is most of a small sync's time.
+   * The scenarios step (not part of this module). Its plan only reads, so it starts at once, and its bucket reads
+   * leave before the preflight's: listing a bucket of thousands of keys is most of a small sync's time.
    */
   scenarios?: () => DeployStep<unknown, unknown>;
   /** Seconds between Lambda status polls (default 1 to 15). */
@@ -76,18 +72,22 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
   const publish = shouldPublish(options, git);
   const imageTag = imageTagsFor(options, git)[0];
 
+  const needImage = selected.has('image') || selected.has('lambda');
+  // Only a run with a container step loads their code: a scenarios-only run never parses it.
+  const containerLoading = needImage || selected.has('state-machine') ? loadContainerSteps() : undefined;
+  containerLoading?.catch(() => {}); // awaited below
   const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios() : undefined;
   const scenariosPlanning = scenarios?.plan();
   scenariosPlanning?.catch(() => {}); // awaited below, after the preflight, whose failure is reported first
+  await scenarios?.planReadsSent?.(); // its bucket listings go out first: they are the longest wait
   const preflight = await logger.group('Preflight (read-only)', () =>
     runPreflight(clients, target, options.steps, logger, mode === 'deploy' && input.lock ? ['bucket'] : []),
   );
 
   // --- plans (read-only) ---------------------------------------------------------------------------------------
-  const needImage = selected.has('image') || selected.has('lambda');
-  const docker = input.docker ?? new CliDockerEngine({ logger });
-  const image = needImage
-    ? new ImageStep({
+  const container = await containerLoading;
+  const image = container && needImage
+    ? new container.ImageStep({
         clients,
         logger,
         preflight,
@@ -95,12 +95,12 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
         // Without the image step, the Lambda uses the tag as it is in the repository: never plan a build.
         options: selected.has('image') ? options : { ...options, forceBuild: false },
         git,
-        docker,
+        docker: input.docker ?? new container.CliDockerEngine({ logger }),
         requireDocker: mode === 'deploy' && selected.has('image'),
       })
     : undefined;
-  const lambda = selected.has('lambda')
-    ? new LambdaStep({
+  const lambda = container && selected.has('lambda')
+    ? new container.LambdaStep({
         clients,
         logger,
         preflight,
@@ -112,8 +112,8 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
         pollDelay: input.lambdaPollDelay,
       })
     : undefined;
-  const stateMachine = selected.has('state-machine')
-    ? new StateMachineStep({
+  const stateMachine = container && selected.has('state-machine')
+    ? new container.StateMachineStep({
         clients,
         logger,
         preflight,

@@ -25,6 +25,11 @@ export interface DeployStep<Plan, Outcome> {
   readonly name: StepName;
   /** Read-only: what would change. Throws a DeployError when something is missing or unreachable. */
   plan(): Promise<Plan>;
+  /**
+   * Optional: resolves once the running plan's slowest reads are on their way (however the plan ends), so that
+   * they leave before other requests (the scenario listings, the longest wait of a small sync).
+   */
+  planReadsSent?(): Promise<void>;
   /** Writes the planned change. */
   apply(plan: Plan): Promise<Outcome>;
   reportPlan(plan: Plan): StepReport;

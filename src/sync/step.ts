@@ -162,6 +162,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   readonly #hashSlots = new Slots(HASH_CONCURRENCY);
   /** Git blob ids of clean tracked files, relative to the model folder (null: not a git checkout). */
   #blobs: Promise<Map<string, string> | null> = Promise.resolve(null);
+  #readsSent = Promise.withResolvers<void>();
 
   constructor(config: ScenarioSyncConfig) {
     this.#config = config;
@@ -169,7 +170,21 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
 
   // ---------------------------------------------------------------- plan (read-only)
 
+  /** Resolves once the running plan's bucket reads are on their way (or the plan ended before sending them). */
+  planReadsSent(): Promise<void> {
+    return this.#readsSent.promise;
+  }
+
   async plan(): Promise<SyncPlan> {
+    this.#readsSent = Promise.withResolvers<void>();
+    try {
+      return await this.#plan();
+    } finally {
+      this.#readsSent.resolve();
+    }
+  }
+
+  async #plan(): Promise<SyncPlan> {
     const { modelFolder, options, logger, bucket } = this.#config;
     const folderInfo = await stat(modelFolder).catch(() => undefined);
     if (!folderInfo?.isDirectory()) {
@@ -177,13 +192,16 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     }
     // Every remote read starts as soon as its prefix is known, and the local work (git, file listings) is done
     // while they are on their way: on a small change, the bucket's answers are most of the plan's time.
+    const { names, selection, removedLocally } = await this.#selectScenarios();
+    const scenarioReads = names.map((name) => this.#readRemote({ kind: 'scenario', name, prefix: `${name}/` }));
     const common = await listCommonFiles(modelFolder, options.docsFolder);
     const commonTarget = { kind: 'common', name: '_common', prefix: '_common/' } as const;
     const commonReads = common.files.length > 0 || common.hasDocs ? this.#readRemote(commonTarget) : undefined;
-    const { names, selection, removedLocally } = await this.#selectScenarios();
-    const scenarioReads = names.map((name) => this.#readRemote({ kind: 'scenario', name, prefix: `${name}/` }));
     const baseCheck = names.includes('base') ? undefined : prefixHasObjects(this.#config.s3, bucket, 'base/');
     baseCheck?.catch(() => {}); // awaited by #checkBaseRemains
+    // After the sends' own chain of promises has run to the connection (a macrotask later).
+    const readsSent = this.#readsSent;
+    setImmediate(() => readsSent.resolve());
     // Only files with a record wait for git.
     this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : afterPendingWrites(() => cleanTrackedBlobs(modelFolder));
     preloadContentTypes();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { createAwsClients, destroyAwsClients, type AwsClients } from '../../../src/deploy/aws.ts';
+import { createAwsClients, destroyAwsClients, loadContainerSteps, type AwsClients } from '../../../src/deploy/aws.ts';
 import { DEFAULT_MAX_ATTEMPTS, parseDeployOptions } from '../../../src/deploy/options.ts';
 
 type Answer = (request: IncomingMessage, response: ServerResponse) => void;
@@ -31,6 +31,7 @@ const internalError: Answer = (_request, response) => {
 const hang: Answer = () => {};
 
 before(async () => {
+  await loadContainerSteps();
   server = createServer((request, response) => {
     requests += 1;
     request.resume();

@@ -1,12 +1,15 @@
 /** Shared fixtures for the deploy unit tests: a Preflight, a collecting Logger. */
 import type { Logger } from '../../../src/core/logger.ts';
-import { createAwsClients } from '../../../src/deploy/aws.ts';
+import { createAwsClients, loadContainerSteps } from '../../../src/deploy/aws.ts';
 import type { Preflight } from '../../../src/deploy/preflight.ts';
 
 export const ACCOUNT = '123456789012';
 export const REPOSITORY_URI = `${ACCOUNT}.dkr.ecr.eu-west-3.amazonaws.com/quetzal-paris`;
 export const OLD_DIGEST = `sha256:${'a'.repeat(64)}`;
 export const NEW_DIGEST = `sha256:${'b'.repeat(64)}`;
+
+// The ECR, Lambda and Step Functions clients are loaded on demand (as a deploy with container steps does).
+await loadContainerSteps();
 
 export function testClients() {
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
