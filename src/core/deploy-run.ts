@@ -60,8 +60,8 @@ export async function runDeploy(
       },
       definition: { text: validation.definitionText ?? '', path: config.definitionFile },
       signal,
-      scenarios: () => {
-        const sync = new ScenarioSyncStep({ s3: clients.s3, logger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles, signal });
+      scenarios: (stepLogger) => {
+        const sync = new ScenarioSyncStep({ s3: clients.s3, logger: stepLogger, options: syncOptions, bucket, modelFolder: config.modelFolder, commitSha: git.sha, changedFiles, signal });
         return (mode === 'deploy' ? failingBeforeAnyWrite(sync) : sync) as DeployStep<unknown, unknown>;
       },
       lock: () =>

@@ -19,3 +19,24 @@ export const silentLogger: Logger = {
   secret: () => {},
   group: (_title, task) => task(),
 };
+
+/**
+ * A logger whose messages wait until `release()`, then pass straight through: a task started early (the scenario
+ * plan starts before the preflight) writes its lines under its own heading. Secrets are marked at once.
+ */
+export function heldLogger(target: Logger): Logger & { release(): void } {
+  let held: Array<() => void> | undefined = [];
+  const hold = (write: () => void) => (held ? held.push(write) : write());
+  return {
+    info: (message) => hold(() => target.info(message)),
+    warning: (message) => hold(() => target.warning(message)),
+    debug: (message) => hold(() => target.debug(message)),
+    secret: (value) => target.secret(value),
+    group: (title, task) => target.group(title, task),
+    release() {
+      const writes = held ?? [];
+      held = undefined;
+      for (const write of writes) write();
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * apply image → Lambda → state machine → scenarios. Nothing is written before every plan has succeeded.
  * When the state machine update fails after the Lambda moved, the Lambda is rolled back (input `rollback`).
  */
-import type { Logger } from '../core/logger.ts';
+import { heldLogger, type Logger } from '../core/logger.ts';
 import { loadContainerSteps, type AwsClients } from './aws.ts';
 import type { DockerEngine } from './docker.ts';
 import type { ImagePlan } from './image-step.ts';
@@ -28,10 +28,11 @@ export interface RunDeployInput {
   /** Docker engine for the image step (default: the docker CLI on PATH). */
   docker?: DockerEngine;
   /**
-   * The scenarios step (not part of this module). Its plan only reads, so it starts at once, and its bucket reads
-   * leave before the preflight's: listing a bucket of thousands of keys is most of a small sync's time.
+   * The scenarios step (not part of this module), made with the logger it must use. Its plan only reads, so it
+   * starts at once, and its bucket reads leave before the preflight's: listing a bucket of thousands of keys is
+   * most of a small sync's time. What it logs while planning is shown under the plan's heading.
    */
-  scenarios?: () => DeployStep<unknown, unknown>;
+  scenarios?: (logger: Logger) => DeployStep<unknown, unknown>;
   /** Seconds between Lambda status polls (default 1 to 15). */
   lambdaPollDelay?: { min: number; max: number };
   /**
@@ -76,7 +77,8 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
   // Only a run with a container step loads their code: a scenarios-only run never parses it.
   const containerLoading = needImage || selected.has('state-machine') ? loadContainerSteps() : undefined;
   containerLoading?.catch(() => {}); // awaited below
-  const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios() : undefined;
+  const scenariosLog = heldLogger(logger);
+  const scenarios = selected.has('scenarios') && input.scenarios ? input.scenarios(scenariosLog) : undefined;
   const scenariosPlanning = scenarios?.plan();
   scenariosPlanning?.catch(() => {}); // awaited below, after the preflight, whose failure is reported first
   await scenarios?.planReadsSent?.(); // its bucket listings go out first: they are the longest wait
@@ -136,6 +138,7 @@ export async function runDeploySteps(input: RunDeployInput): Promise<DeployRunRe
     }
     const lambdaPlan = lambda ? await lambda.plan(imagePlan?.imageUri) : undefined;
     const machinePlan = stateMachine ? await stateMachine.plan() : undefined;
+    scenariosLog.release();
     const scenariosPlan = scenariosPlanning ? await scenariosPlanning : undefined;
     return { imagePlan, lambdaPlan, machinePlan, scenariosPlan };
   });
