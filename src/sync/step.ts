@@ -28,7 +28,7 @@ import {
   type SyncManifest,
 } from './remote.ts';
 import { cleanTrackedBlobs } from './changed.ts';
-import { DEFAULT_RETRY, deleteKeys, preloadContentTypes, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
+import { DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
 import { Slots } from './limit.ts';
 import { formatBytes } from '../core/format.ts';
 import { reportOutcome, reportPlan } from './report.ts';
@@ -204,7 +204,6 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     setImmediate(() => readsSent.resolve());
     // Only files with a record wait for git.
     this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : afterPendingWrites(() => cleanTrackedBlobs(modelFolder));
-    preloadContentTypes();
     const targets: TargetPlan[] = [];
     const planned: Array<Promise<TargetPlan>> = [];
     if (commonReads) {
