@@ -16,7 +16,7 @@ let loadedContainerSteps: typeof ContainerSteps | undefined;
 /**
  * Loads the container steps (image, Lambda, state machine) with their ECR, Lambda and Step Functions clients: a
  * third of the deploy code, which a run that only syncs scenarios never parses. Call it before using
- * `clients.ecr`, `clients.lambda` or `clients.sfn`.
+ * `clients.ecr`, `clients.lambda`, `clients.sfn` or `clients.sfnAdvisory`.
  */
 export function loadContainerSteps(): Promise<typeof ContainerSteps> {
   containerSteps ??= import('./container-steps.ts').then((module) => (loadedContainerSteps = module));
@@ -33,8 +33,16 @@ export interface AwsClients {
   ecr: ECRClient;
   lambda: LambdaClient;
   sfn: SFNClient;
+  /**
+   * Step Functions for advisory calls (ValidateStateMachineDefinition): at most 2 attempts. A check whose failure
+   * only skips it must not hold the deploy through every retry of `max-attempts` (seconds of back-off).
+   */
+  sfnAdvisory: SFNClient;
   s3: S3Client;
 }
+
+/** Attempts of an advisory call (see AwsClients.sfnAdvisory). */
+export const ADVISORY_MAX_ATTEMPTS = 2;
 
 export interface AwsClientOptions {
   /** Region; undefined = the SDK's default chain (AWS_REGION, profile). */
@@ -79,6 +87,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     ecr: lazily('ecr', () => new (containerClientClasses().ECRClient)(config)),
     lambda: lazily('lambda', () => new (containerClientClasses().LambdaClient)(config)),
     sfn: lazily('sfn', () => new (containerClientClasses().SFNClient)(config)),
+    sfnAdvisory: lazily('sfnAdvisory', () => new (containerClientClasses().SFNClient)({ ...config, maxAttempts: Math.min(ADVISORY_MAX_ATTEMPTS, config.maxAttempts) })),
     s3: lazily('s3', () => new S3Client(config)),
   });
   createdClients.set(clients, made);

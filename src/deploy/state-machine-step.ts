@@ -160,7 +160,7 @@ export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachi
     const { clients, logger, definitionPath } = this.#o;
     let output;
     try {
-      output = await clients.sfn.send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
+      output = await clients.sfnAdvisory.send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
     } catch (error) {
       const why = describeError(error);
       logger.warning(`Step Functions could not validate ${definitionPath} online (${why}); going on with the local validation.`);

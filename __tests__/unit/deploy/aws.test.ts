@@ -90,6 +90,17 @@ test('max-attempts bounds the attempts: the error of the last one is thrown', as
   assert.equal(requests, 3);
 });
 
+test('an advisory call (the online definition check) is tried twice, not max-attempts times: it is skipped, not waited for', async () => {
+  answers = [internalError, internalError, internalError, internalError];
+  const { sfnAdvisory } = clientsFor({});
+  assert.equal(await sfnAdvisory.config.maxAttempts(), 2);
+  await assert.rejects(sfnAdvisory.send(new ListStateMachinesCommand({})), (error: Error & { $metadata?: { attempts?: number } }) => {
+    assert.equal(error.$metadata?.attempts, 2);
+    return true;
+  });
+  assert.equal(requests, 2);
+});
+
 test('a call whose answer never comes times out, and the next attempt goes through', async () => {
   answers = [hang];
   const { sfn } = clientsFor({ socketTimeoutMs: 300 });
@@ -111,7 +122,7 @@ test('with one attempt, a call whose answer never comes fails with a timeout ins
 
 test('each client is made on first use, once: every use of a service gets the same client', () => {
   const set = clientsFor({});
-  for (const name of ['sts', 'ecr', 'lambda', 'sfn', 's3'] as const) {
+  for (const name of ['sts', 'ecr', 'lambda', 'sfn', 'sfnAdvisory', 's3'] as const) {
     assert.equal(Object.getOwnPropertyDescriptor(set, name)?.value, undefined, `${name} is not made before it is used`);
     assert.equal(set[name], set[name], `${name}: one client`);
   }
