@@ -12,7 +12,7 @@ import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../src/core/logger.ts';
 import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
-import { runAction, type ActionRun } from '../helpers/action.ts';
+import { errorMessages, runAction, type ActionRun } from '../helpers/action.ts';
 import { startRefusingProxy, type RefusingProxy } from '../helpers/refusing-proxy.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, type ModelRepo } from '../helpers/model-repo.ts';
@@ -64,7 +64,6 @@ async function imageTagExists(tag: string): Promise<boolean> {
   }
 }
 
-const failureMessage = (run: ActionRun) => run.annotations.filter((annotation) => annotation.level === 'error').map((a) => a.message).join('\n');
 
 before(async () => {
   account = await startLocalAccount();
@@ -196,8 +195,8 @@ describe('a failing state machine update', () => {
     const sha = repo.commit('a new image and a new definition');
     const run = await deploy({}, { sha, env: { AWS_ENDPOINT_URL_SFN: proxy.url } });
     assert.equal(run.exitCode, 1);
-    assert.match(failureMessage(run), /InvalidDefinition/);
-    assert.match(failureMessage(run), /rolled back/);
+    assert.match(errorMessages(run), /InvalidDefinition/);
+    assert.match(errorMessages(run), /rolled back/);
     const after = await lambdaNow();
     assert.equal(after.imageUri, before.imageUri);
     assert.equal(after.env.IMAGE_TAG, before.env.IMAGE_TAG);
@@ -220,8 +219,8 @@ describe('two deploys at once', () => {
       const sha = repo.git('rev-parse', 'HEAD');
       const run = await deploy({ 'lock-timeout-minutes': '0' }, { sha });
       assert.equal(run.exitCode, 1);
-      assert.match(failureMessage(run), /4242-1/);
-      assert.match(failureMessage(run), /octocat/);
+      assert.match(errorMessages(run), /4242-1/);
+      assert.match(errorMessages(run), /octocat/);
       assert.equal(await imageTagExists(sha), false, 'nothing pushed while the lock is held');
       assert.deepEqual(await lambdaNow(), before);
     } finally {
@@ -237,7 +236,7 @@ describe('preflight', () => {
     const sha = repo.git('rev-parse', 'HEAD');
     const run = await deploy({ 'lambda-function': `${name}-missing` }, { sha });
     assert.equal(run.exitCode, 1);
-    assert.match(failureMessage(run), new RegExp(`${name}-missing`));
+    assert.match(errorMessages(run), new RegExp(`${name}-missing`));
     assert.equal(await imageTagExists(sha), false, 'nothing pushed');
   });
 });

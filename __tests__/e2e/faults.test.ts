@@ -19,7 +19,7 @@ import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { substituteDefinition } from '../../src/validate/definition/substitutions.ts';
-import type { ActionRun } from '../helpers/action.ts';
+import { errorMessages, type ActionRun } from '../helpers/action.ts';
 import { runActionChild, startAction } from '../helpers/action-child.ts';
 import { ALL_FAULT_KINDS, seededRandom, startFaultProxy, type FaultPlan, type FaultProxy, type FaultStats } from '../helpers/fault-proxy.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
@@ -56,7 +56,6 @@ function deploy(sha: string, inputs: Record<string, string> = {}, env: Record<st
   });
 }
 
-const errors = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message).join('\n');
 
 /** Every file the sync puts in the bucket, as bucket key → local path. */
 function expectedObjects(): Map<string, string> {
@@ -212,7 +211,7 @@ describe('a whole deploy through 25% faults of every kind', () => {
     const sdkRetriesInLog = (run.stdout.match(/failed \(attempt \d+\), retrying/g) ?? []).length;
     t.diagnostic(`per-file sync retries (debug log): ${sdkRetriesInLog}; outputs: files-uploaded ${run.outputs['files-uploaded']}, bytes ${run.outputs['bytes-uploaded']}`);
 
-    assert.equal(run.exitCode, 0, `seed ${stats.seed}\n${errors(run)}\n${run.stdout.slice(-4000)}`);
+    assert.equal(run.exitCode, 0, `seed ${stats.seed}\n${errorMessages(run)}\n${run.stdout.slice(-4000)}`);
     // The faults really hit every part of the deploy (or this test proves nothing).
     for (const service of ['sts', 'ecr', 'lambda', 'states', 's3']) {
       assert.ok((stats.byService[service]?.requests ?? 0) > 0, `${service} was called through the proxy`);
@@ -255,7 +254,7 @@ describe('S3 failing', () => {
     for (const line of describeStats(proxy.stats(), 0)) t.diagnostic(line);
     proxy.setPlan(null);
     assert.notEqual(run.exitCode, 0);
-    assert.match(errors(run), new RegExp(`S3 bucket ${name}`), errors(run));
+    assert.match(errorMessages(run), new RegExp(`S3 bucket ${name}`), errorMessages(run));
     assert.deepEqual((await remoteKeys()).sort(), keysBefore, 'nothing deleted, nothing added');
     assert.ok(keysBefore.includes('base/inputs/zones/zone_000.csv'));
     assert.equal(await imageDigest(sha), undefined, 'no image pushed');
@@ -263,7 +262,7 @@ describe('S3 failing', () => {
     assert.deepEqual(await definitionNow(), definitionBefore);
 
     const rerun = await deploy(sha, { scenarios: 'all', 'delete-removed': 'true' });
-    assert.equal(rerun.exitCode, 0, errors(rerun) + rerun.stdout.slice(-3000));
+    assert.equal(rerun.exitCode, 0, errorMessages(rerun) + rerun.stdout.slice(-3000));
     assert.deepEqual(await differingObjects(), []);
     assert.ok(!(await remoteKeys()).includes('base/inputs/zones/zone_000.csv'), 'the removed zone is deleted (delete-removed)');
     assert.equal((await lambdaNow()).env.IMAGE_TAG, sha);
@@ -291,14 +290,14 @@ describe('S3 failing', () => {
     for (const line of describeStats(stats, 0)) t.diagnostic(line);
     assert.ok(stats.injected['server-error'] + stats.injected['reset-before-answer'] + stats.injected.throttle >= 4, 'the file was tried again');
     assert.equal(run.exitCode, 1);
-    assert.match(errors(run), /base\/inputs\/zones\/zone_004\.csv/, errors(run));
+    assert.match(errorMessages(run), /base\/inputs\/zones\/zone_004\.csv/, errorMessages(run));
     const differing = await differingObjects();
     assert.deepEqual(differing, ['base/inputs/zones/zone_004.csv'], 'every other file is in place');
     assert.ok((await remoteKeys()).includes('base/inputs/zones/zone_002.csv'), 'no delete in a scenario whose uploads did not all succeed');
     assert.ok(!(await remoteKeys()).includes(LOCK_KEY), 'the deploy lock is released after a failed sync');
 
     const rerun = await deploy(sha, { scenarios: 'all', 'delete-removed': 'true' });
-    assert.equal(rerun.exitCode, 0, errors(rerun));
+    assert.equal(rerun.exitCode, 0, errorMessages(rerun));
     assert.equal(rerun.outputs['files-uploaded'], '1', 'the rerun uploads only the missing file');
     assert.deepEqual(await differingObjects(), []);
     assert.ok(!(await remoteKeys()).includes('base/inputs/zones/zone_002.csv'));
@@ -328,10 +327,10 @@ describe('the deploy lock cannot be released (S3 refuses its DELETE)', () => {
         await s3.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: name, Key: LOCK_KEY }));
       }
       assert.equal(run.exitCode, 1);
-      assert.match(errors(run), /zone_010\.csv/, errors(run));
+      assert.match(errorMessages(run), /zone_010\.csv/, errorMessages(run));
       assert.ok(run.annotations.some((a) => a.level === 'warning' && /deploy lock/.test(a.message)), 'a warning says the lock was left to expire');
       const rerun = await deploy(sha, { steps: 'scenarios', scenarios: 'base' });
-      assert.equal(rerun.exitCode, 0, errors(rerun));
+      assert.equal(rerun.exitCode, 0, errorMessages(rerun));
       deployed = sha;
     },
   );
@@ -401,7 +400,7 @@ describe('a run stopped by SIGTERM in the middle of a sync', () => {
     }
 
     const rerun = await runActionChild({ ...sync, env: { ...account.env } });
-    assert.equal(rerun.exitCode, 0, errors(rerun));
+    assert.equal(rerun.exitCode, 0, errorMessages(rerun));
     assert.equal(rerun.outputs['files-uploaded'], String(TOTAL - present.length), 'only what was missing is uploaded');
     assert.equal(rerun.outputs['files-deleted'], staleKept ? '1' : '0');
     const after = await remoteKeys();

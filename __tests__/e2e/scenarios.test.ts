@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { runAction, type ActionRun } from '../helpers/action.ts';
+import { errorMessages, runAction, type ActionRun } from '../helpers/action.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, write, type ModelRepo } from '../helpers/model-repo.ts';
 
@@ -42,7 +42,6 @@ async function put(key: string, text: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: text }));
 }
 
-const errors = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error').map((a) => a.message).join('\n');
 
 before(async () => {
   account = await startLocalAccount();
@@ -150,7 +149,7 @@ describe('scenario sync', () => {
     await put('high-frequency/inputs/added_in_the_web_app.json', '{}');
     const run = await sync(repo, { scenarios: 'high-frequency', 'delete-removed': 'true' }, { before: first, after: first });
     assert.equal(run.exitCode, 1);
-    assert.match(errors(run), /added_in_the_web_app\.json/);
+    assert.match(errorMessages(run), /added_in_the_web_app\.json/);
     assert.equal(await body('high-frequency/inputs/added_in_the_web_app.json'), '{}');
   });
 
@@ -173,7 +172,7 @@ describe('scenario sync', () => {
     const lambdaBefore = (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.LastModified;
     const run = await sync(repo, { steps: 'lambda,scenarios', 'image-tag': 'placeholder' }, { before: first, after: sha });
     assert.equal(run.exitCode, 1);
-    assert.match(errors(run), /base\/inputs\/params\.json/);
+    assert.match(errorMessages(run), /base\/inputs\/params\.json/);
     assert.equal(await body('base/inputs/params.json'), '{"edited in the web app": true}');
     assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration?.LastModified, lambdaBefore);
   });
@@ -182,7 +181,7 @@ describe('scenario sync', () => {
     const before = await keys();
     const run = await sync(repo, { scenarios: '../x' }, { before: first, after: first });
     assert.equal(run.exitCode, 1);
-    assert.match(errors(run), /\.\.\/x/);
+    assert.match(errorMessages(run), /\.\.\/x/);
     assert.deepEqual(await keys(), before);
   });
 });

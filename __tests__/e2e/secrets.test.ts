@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import type { ActionRun } from '../helpers/action.ts';
+import { errorMessages, type ActionRun } from '../helpers/action.ts';
 import { commandLine, descendants, startAction } from '../helpers/action-child.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, type ModelRepo } from '../helpers/model-repo.ts';
@@ -202,7 +202,7 @@ describe('the registry password', () => {
   it('a failing push: the run fails, and the private config is removed all the same', async () => {
     const failed = await deployWatched(repo.commit('a push that fails'), { DOCKER_WRAPPER_FAIL_PUSH: '1' });
     assert.notEqual(failed.run.exitCode, 0);
-    assert.match(failed.run.annotations.filter((a) => a.level === 'error').map((a) => a.message).join('\n'), /docker push .* failed: denied/);
+    assert.match(errorMessages(failed.run), /docker push .* failed: denied/);
     const login = failed.calls.find((call) => call.args.includes('login'));
     assert.ok(login?.configDir, 'it had logged in');
     assert.equal(fs.existsSync(login.configDir), false);

@@ -137,6 +137,11 @@ export function spawnNode(
   });
 }
 
+/** The messages of a run's error annotations, one per line (what a failed run says went wrong). */
+export function errorMessages(run: Pick<ActionRun, 'annotations'>): string {
+  return run.annotations.filter((annotation) => annotation.level === 'error').map((annotation) => annotation.message).join('\n');
+}
+
 /** `::error file=a,line=1,col=2,title=t::message` lines, as the runner turns them into annotations. */
 export function parseAnnotations(stdout: string): Annotation[] {
   const annotations: Annotation[] = [];

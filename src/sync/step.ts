@@ -138,12 +138,10 @@ interface RemoteReads {
 }
 
 /**
- * Runs `task` once the requests just sent have left: starting a process (git) holds the thread for milliseconds,
- * which would otherwise delay them.
+ * Resolves once the requests just sent have left: a macrotask later, their own chain of promises has run to the
+ * connection. Work that holds the thread (starting git, the preflight's clients) waits for it.
  */
-function afterPendingWrites<T>(task: () => Promise<T>): Promise<T> {
-  return new Promise<void>((resolve) => setImmediate(resolve)).then(task);
-}
+const sendsLeft = () => new Promise<void>((resolve) => setImmediate(resolve));
 const LISTED_FILES_IN_LOG = 100;
 
 function keyOf(target: { prefix: string }, rel: string): string {
@@ -199,11 +197,10 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     const commonReads = common.files.length > 0 || common.hasDocs ? this.#readRemote(commonTarget) : undefined;
     const baseCheck = names.includes('base') ? undefined : prefixHasObjects(this.#config.s3, bucket, 'base/');
     baseCheck?.catch(() => {}); // awaited by #checkBaseRemains
-    // After the sends' own chain of promises has run to the connection (a macrotask later).
-    const readsSent = this.#readsSent;
-    setImmediate(() => readsSent.resolve());
+    const left = sendsLeft();
+    void left.then(this.#readsSent.resolve);
     // Only files with a record wait for git.
-    this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : afterPendingWrites(() => cleanTrackedBlobs(modelFolder));
+    this.#blobs = this.#config.useGit === false ? Promise.resolve(null) : left.then(() => cleanTrackedBlobs(modelFolder));
     const targets: TargetPlan[] = [];
     const planned: Array<Promise<TargetPlan>> = [];
     if (commonReads) {

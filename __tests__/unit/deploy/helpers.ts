@@ -1,6 +1,7 @@
 /** Shared fixtures for the deploy unit tests: a Preflight, a collecting Logger. */
 import type { Logger } from '../../../src/core/logger.ts';
 import { createAwsClients, loadContainerSteps } from '../../../src/deploy/aws.ts';
+import { LambdaStep, type LambdaStepOptions } from '../../../src/deploy/lambda-step.ts';
 import type { Preflight } from '../../../src/deploy/preflight.ts';
 
 export const ACCOUNT = '123456789012';
@@ -62,4 +63,21 @@ export function collectingLogger(): CollectedLogger {
     secret: (value) => secrets.push(value),
     group: (_title, task) => task(),
   };
+}
+
+/** A Lambda step on the test preflight, polling fast; `overrides` change any option. */
+export function makeLambdaStep(overrides: Partial<LambdaStepOptions> = {}): { step: LambdaStep; logger: CollectedLogger } {
+  const logger = collectingLogger();
+  const step = new LambdaStep({
+    clients: testClients(),
+    logger,
+    preflight: testPreflight(),
+    imageTag: 'abc123',
+    commitSha: 'abc123def4567890',
+    publish: false,
+    waitTimeoutMinutes: 1,
+    pollDelay: { min: 0.01, max: 0.02 },
+    ...overrides,
+  });
+  return { step, logger };
 }

@@ -19,10 +19,9 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { LambdaStep } from '../../../src/deploy/lambda-step.ts';
 import type { LambdaStepOptions } from '../../../src/deploy/lambda-step.ts';
 import { DeployError } from '../../../src/deploy/step.ts';
-import { NEW_DIGEST, REPOSITORY_URI, collectingLogger, testClients, testPreflight } from './helpers.ts';
+import { NEW_DIGEST, REPOSITORY_URI, makeLambdaStep } from './helpers.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 afterEach(() => lambdaMock.reset());
@@ -32,21 +31,8 @@ const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:
 const status = (LastUpdateStatus: 'InProgress' | 'Successful') => ({ Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus } });
 const conflict = () => new ResourceConflictException({ message: 'The operation cannot be performed at this time. An update is in progress', $metadata: {} });
 
-function makeStep(overrides: Partial<LambdaStepOptions> = {}) {
-  const logger = collectingLogger();
-  const step = new LambdaStep({
-    clients: testClients(),
-    logger,
-    preflight: testPreflight(),
-    imageTag: 'abc123',
-    commitSha: 'abc123def4567890',
-    publish: false,
-    waitTimeoutMinutes: 0.003,
-    pollDelay: { min: 0.01, max: 0.02 },
-    ...overrides,
-  });
-  return { step, logger };
-}
+/** Waits for an update in progress only a fraction of a second (wait-timeout-minutes 0.003). */
+const makeStep = (overrides: Partial<LambdaStepOptions> = {}) => makeLambdaStep({ waitTimeoutMinutes: 0.003, ...overrides });
 
 test('an update of someone else that never ends (ResourceConflictException past wait-timeout-minutes): a clear error, no other write', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict());

@@ -14,10 +14,8 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { LambdaStep } from '../../../src/deploy/lambda-step.ts';
-import type { LambdaStepOptions } from '../../../src/deploy/lambda-step.ts';
 import { DeployError } from '../../../src/deploy/step.ts';
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, collectingLogger, testClients, testPreflight } from './helpers.ts';
+import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, makeLambdaStep as makeStep } from './helpers.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 afterEach(() => lambdaMock.reset());
@@ -27,22 +25,6 @@ const status = (LastUpdateStatus: 'InProgress' | 'Successful' | 'Failed', extra:
   Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus, ...extra },
 });
 const environment = { Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' } } };
-
-function makeStep(overrides: Partial<LambdaStepOptions> = {}) {
-  const logger = collectingLogger();
-  const step = new LambdaStep({
-    clients: testClients(),
-    logger,
-    preflight: testPreflight(),
-    imageTag: 'abc123',
-    commitSha: 'abc123def4567890',
-    publish: false,
-    waitTimeoutMinutes: 1,
-    pollDelay: { min: 0.01, max: 0.02 },
-    ...overrides,
-  });
-  return { step, logger };
-}
 
 test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not', async () => {
   const { step } = makeStep();
