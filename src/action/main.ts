@@ -3,6 +3,7 @@ import { cancelOnSignals } from '../core/cancel.ts';
 import { parseModelConfig } from '../core/config.ts';
 import { sortFindings, type Finding } from '../core/findings.ts';
 import type { Logger } from '../core/logger.ts';
+import { printable } from '../core/printable.ts';
 import { runModel } from '../core/run.ts';
 import { findingLocation, renderSummary } from '../core/summary.ts';
 import { VERSION } from '../version.ts';
@@ -45,6 +46,6 @@ function annotate(runner: Runner, finding: Finding, workspace: string): void {
   if (finding.file !== '') properties.file = path.relative(workspace, finding.file).split(path.sep).join('/');
   if (finding.line !== undefined) properties.startLine = finding.line;
   if (finding.column !== undefined) properties.startColumn = finding.column;
-  const message = finding.file === '' ? finding.message : `${findingLocation(finding, workspace)}: ${finding.message}`;
+  const message = printable(finding.file === '' ? finding.message : `${findingLocation(finding, workspace)}: ${finding.message}`);
   runner.annotate(finding.severity, message, properties);
 }

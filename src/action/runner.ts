@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { outputLines } from '../core/printable.ts';
 
 export interface AnnotationProperties {
   title?: string;
@@ -33,8 +34,9 @@ export class Runner {
     return (this.#env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
   }
 
+  /** Plain log lines: whatever the message holds, no line of it is read as a workflow command. */
   info(message: string): void {
-    this.#write(`${message}${os.EOL}`);
+    this.#write(outputLines(message).map((line) => `${line}${os.EOL}`).join(''));
   }
 
   debug(message: string): void {
@@ -51,7 +53,8 @@ export class Runner {
 
   /** From now on the runner replaces `value` with *** wherever it would print it. */
   setSecret(value: string): void {
-    if (value !== '') this.#command('add-mask', {}, value);
+    // The value is the runner's to match as it is: only escaped, never neutralised.
+    if (value !== '') this.#write(`::add-mask::${escapeData(value)}${os.EOL}`);
   }
 
   async group<T>(title: string, task: () => Promise<T>): Promise<T> {
@@ -85,11 +88,17 @@ export class Runner {
     this.annotate('error', message);
   }
 
+  /** A workflow command of the action's own; its texts are neutralised as log lines are, then escaped. */
   #command(command: string, properties: Record<string, string | number | undefined>, message: string): void {
     const given = Object.entries(properties).filter(([, value]) => value !== undefined && value !== '');
-    const props = given.map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(',');
-    this.#write(`::${command}${props ? ` ${props}` : ''}::${escapeData(message)}${os.EOL}`);
+    const props = given.map(([key, value]) => `${key}=${escapeProperty(neutral(String(value)))}`).join(',');
+    this.#write(`::${command}${props ? ` ${props}` : ''}::${escapeData(neutral(message))}${os.EOL}`);
   }
+}
+
+/** Control characters escaped and no `##[` left, as in a log line; line feeds are kept for `escapeData`. */
+function neutral(text: string): string {
+  return outputLines(text).join('\n');
 }
 
 /** Newlines and `%` in a command's message are escaped so one message stays one command. */

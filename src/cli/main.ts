@@ -8,6 +8,7 @@ import { sortFindings } from '../core/findings.ts';
 import type { GitContext } from '../core/git.ts';
 import type { InputGetter } from '../core/inputs.ts';
 import type { Logger } from '../core/logger.ts';
+import { outputLines, printable } from '../core/printable.ts';
 import { runModel } from '../core/run.ts';
 import { findingLocation, renderSummary } from '../core/summary.ts';
 import { VERSION } from '../version.ts';
@@ -29,7 +30,10 @@ interface Output {
 }
 
 /** The CLI's door onto the core: the same engine as the Action, with terminal output. Returns the exit code. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Output, stderr: Output): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Output, rawStderr: Output): Promise<number> {
+  // Everything the CLI prints passes here: inside a workflow no line is a command, on a terminal no escape sequence.
+  const stdout = neutralOutput(rawStdout);
+  const stderr = neutralOutput(rawStderr);
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({ args: normalizeBooleans(argv), options: OPTIONS, strict: true, allowPositionals: true });
@@ -66,11 +70,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: Outpu
     const signal = cancelOnSignals((name) => logger.warning(`${name}: finishing the current step, then stopping.`));
     const result = await runModel(config, { logger, get, signal, git: mode === 'validate' ? {} : localGit(config.modelFolder) });
     for (const finding of sortFindings(result.validation.findings)) {
-      stdout.write(`${findingLocation(finding, workspace)}: ${finding.severity}: ${finding.message} [${finding.rule}]\n`);
+      stdout.write(`${printable(findingLocation(finding, workspace))}: ${finding.severity}: ${printable(finding.message)} [${finding.rule}]\n`);
     }
     for (const step of result.steps) {
       stdout.write(`${step.step}: ${step.status}\n`);
-      for (const [label, value] of step.details) stdout.write(`  ${label}: ${value}\n`);
+      for (const [label, value] of step.details) stdout.write(`  ${label}: ${printable(value)}\n`);
       if (step.markdown && !values.summary) stdout.write(`${step.markdown.replace(/^/gm, '  ')}\n`);
     }
     if (values.summary) stdout.write(`\n${renderSummary(result, workspace, VERSION)}\n`);
@@ -91,6 +95,15 @@ const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntri
   ...INPUT_OPTIONS.map((name) => [name, { type: 'string' }]),
   ...CLI_FLAGS.map((name) => [name, { type: 'boolean' }]),
 ]);
+
+function neutralOutput(output: Output): Output {
+  return {
+    write: (text: string) => {
+      const ended = text.endsWith('\n');
+      return output.write(`${outputLines(ended ? text.slice(0, -1) : text).join('\n')}${ended ? '\n' : ''}`);
+    },
+  };
+}
 
 /** `--force-build` alone means `--force-build=true`; `--force-build false` stays as written. */
 function normalizeBooleans(argv: readonly string[]): string[] {

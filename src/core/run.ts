@@ -3,7 +3,7 @@ import type { Finding } from './findings.ts';
 import { countBySeverity } from './findings.ts';
 import { changedFilesBetween, type GitContext } from './git.ts';
 import type { InputGetter } from './inputs.ts';
-import type { ResourceKind } from './names.ts';
+import { checkName, RESOURCE_INPUTS, type ResourceKind } from './names.ts';
 import type { Logger } from './logger.ts';
 import type { StepReport } from '../deploy/step.ts';
 import { validateModel, type ValidationResult } from '../validate/index.ts';
@@ -80,10 +80,12 @@ function validationOutputs(validation: ValidationResult): Record<string, string>
     warnings: String(counts.warning),
     notices: String(counts.notice),
   };
-  if (validation.names.ecrRepository) outputs['ecr-repository'] = validation.names.ecrRepository.value;
-  if (validation.names.lambdaFunction) outputs['lambda-function'] = validation.names.lambdaFunction.value;
-  if (validation.names.bucket) outputs['bucket'] = validation.names.bucket.value;
-  if (validation.names.stateMachine) outputs['state-machine'] = validation.names.stateMachine.value;
+  // A name is an output only once it passed AWS's rules: on a pull request it is the PR author's text, and a
+  // workflow may paste an output into a shell.
+  for (const [kind, input] of Object.entries(RESOURCE_INPUTS) as Array<[ResourceKind, string]>) {
+    const name = validation.names[kind];
+    if (name && checkName(kind, name.value) === undefined) outputs[input] = name.value;
+  }
   return outputs;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { countBySeverity, sortFindings, type Finding } from './findings.ts';
+import { mdCode, mdRow, mdText } from './markdown.ts';
 import { RESOURCE_LABELS, type ResourceKind } from './names.ts';
 import type { RunResult } from './run.ts';
 
@@ -16,7 +17,7 @@ export function findingLocation(finding: Finding, workspace: string): string {
 export function renderSummary(result: RunResult, workspace: string, version: string): string {
   const counts = countBySeverity(result.validation.findings);
   const lines: string[] = [];
-  const verdict = result.failure ? `❌ ${result.failure.message}` : '✅ Success';
+  const verdict = result.failure ? `❌ ${paragraph(result.failure.message)}` : '✅ Success';
   lines.push(`## Quetzal deploy — ${result.mode}`, '', verdict, '');
 
   const names = Object.entries(result.validation.names) as Array<[ResourceKind, { value: string; source: string }]>;
@@ -24,8 +25,10 @@ export function renderSummary(result: RunResult, workspace: string, version: str
     const links = result.consoleLinks;
     lines.push(links ? '| Resource | Name | From | Console |' : '| Resource | Name | From |', links ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
     for (const [kind, name] of names) {
-      const link = links?.[kind] ? ` [open](${links[kind]}) |` : links ? ' |' : '';
-      lines.push(`| ${RESOURCE_LABELS[kind]} | \`${escapeCell(name.value)}\` | ${escapeCell(name.source)} |${link}`);
+      // The source is the action's own words (an input's name, a `.env` line and one of its known keys).
+      const cells = [RESOURCE_LABELS[kind], mdCode(name.value), name.source];
+      if (links) cells.push(links[kind] ? `[open](${links[kind]})` : '');
+      lines.push(mdRow(cells));
     }
     lines.push('');
   }
@@ -34,9 +37,7 @@ export function renderSummary(result: RunResult, workspace: string, version: str
   if (result.validation.findings.length > 0) {
     lines.push('| | Where | Finding | Rule |', '| --- | --- | --- | --- |');
     for (const finding of sortFindings(result.validation.findings)) {
-      lines.push(
-        `| ${ICONS[finding.severity]} | \`${escapeCell(findingLocation(finding, workspace))}\` | ${escapeCell(finding.message)} | \`${finding.rule}\` |`,
-      );
+      lines.push(mdRow([ICONS[finding.severity], mdCode(findingLocation(finding, workspace)), mdText(finding.message), mdCode(finding.rule)]));
     }
     lines.push('');
   }
@@ -45,16 +46,17 @@ export function renderSummary(result: RunResult, workspace: string, version: str
     lines.push(`### ${step.step}: ${step.status}${step.seconds === undefined ? '' : ` (${step.seconds.toFixed(1)} s)`}`, '');
     if (step.details.length > 0) {
       lines.push('| | |', '| --- | --- |');
-      for (const [label, value] of step.details) lines.push(`| ${escapeCell(label)} | ${escapeCell(value)} |`);
+      for (const [label, value] of step.details) lines.push(mdRow([mdText(label), mdText(value)]));
       lines.push('');
     }
     if (step.markdown) lines.push(step.markdown, '');
   }
-  if (result.failure?.hint) lines.push(`> ${result.failure.hint}`, '');
+  if (result.failure?.hint) lines.push(`> ${paragraph(result.failure.hint)}`, '');
   lines.push(`<sub>quetzal/deploy-action ${version} · ${result.seconds.toFixed(1)} s</sub>`, '');
   return lines.join('\n');
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+/** A message of several lines (a list of problems) as one Markdown paragraph, each line escaped. */
+function paragraph(message: string): string {
+  return message.split('\n').map(mdText).join('<br>');
 }

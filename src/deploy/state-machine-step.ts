@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../core/logger.ts';
+import { mdFence } from '../core/markdown.ts';
 import { BUILTIN_SUBSTITUTIONS, substituteDefinition } from '../validate/definition/substitutions.ts';
 import type { AwsClients } from './aws.ts';
 import type { DeployTarget, Preflight, StateMachineFacts } from './preflight.ts';
@@ -143,7 +144,7 @@ export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachi
         ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
       ],
       outputs: { 'state-machine-arn': plan.stateMachineArn },
-      markdown: plan.changed ? ['```diff', ...plan.diff, '```'].join('\n') : undefined,
+      markdown: plan.changed ? mdFence('diff', plan.diff) : undefined,
     };
   }
 

@@ -1,16 +1,9 @@
 /** Job-summary reports of the scenario sync: a row per scenario, outputs, and the files deleted or in conflict. */
 import { formatBytes } from '../core/format.ts';
+import { mdCode, mdRow, mdText } from '../core/markdown.ts';
 import type { StepReport } from '../deploy/step.ts';
 import type { SyncOutcome, SyncPlan, TargetPlan } from './step.ts';
 
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
-}
 
 const PLAN_STATUS: Record<TargetPlan['status'], string> = {
   sync: 'will sync',
@@ -24,7 +17,7 @@ const MAX_LISTED = 50;
 
 function fileList(title: string, keys: readonly string[]): string {
   if (keys.length === 0) return '';
-  const shown = keys.slice(0, MAX_LISTED).map((key) => `- ${code(key)}`);
+  const shown = keys.slice(0, MAX_LISTED).map((key) => `- ${mdCode(key)}`);
   if (keys.length > MAX_LISTED) shown.push(`- ... and ${keys.length - MAX_LISTED} more (see the log)`);
   return `\n<details><summary>${title} (${keys.length})</summary>\n\n${shown.join('\n')}\n\n</details>\n`;
 }
@@ -55,7 +48,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
     conflicts.push(...(decision?.conflicts ?? []).map((c) => `${target.prefix}${c.rel}: ${c.reason}`));
     const status = target.blocking ? `${PLAN_STATUS[target.status]} (fails the step)` : PLAN_STATUS[target.status];
     rows.push(
-      `| ${cell(code(target.prefix))} | ${status} | ${up.length} (${formatBytes(upBytes)}) | ${del.length} | ${decision?.unchanged.length ?? '-'} | ${cell(target.notes.join('; '))} |`,
+      mdRow([mdCode(target.prefix), status, `${up.length} (${formatBytes(upBytes)})`, String(del.length), String(decision?.unchanged.length ?? '-'), mdText(target.notes.join('; '))]),
     );
   }
   const toSync = plan.targets.filter((target) => target.status === 'sync').length;
@@ -112,7 +105,7 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
     unchanged += target.unchanged;
     failures.push(...target.failures.map((f) => `${f.key}: ${f.error}`));
     rows.push(
-      `| ${cell(code(target.prefix))} | ${OUTCOME_STATUS[target.status] ?? target.status} | ${target.uploaded} (${formatBytes(target.bytesUploaded)}) | ${target.deleted} | ${target.unchanged} | ${cell(target.notes.join('; '))} |`,
+      mdRow([mdCode(target.prefix), OUTCOME_STATUS[target.status] ?? target.status, `${target.uploaded} (${formatBytes(target.bytesUploaded)})`, String(target.deleted), String(target.unchanged), mdText(target.notes.join('; '))]),
     );
   }
   const synced = outcome.targets.filter((target) => target.status === 'sync').length;

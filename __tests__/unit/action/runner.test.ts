@@ -28,6 +28,19 @@ describe('the runner protocol', () => {
     ]);
   });
 
+  it('prints no line a runner would obey, whatever a log message or an annotation holds', () => {
+    const { runner, printed } = runnerWith();
+    runner.info('To delete:\n  base/x\n::add-mask::y\r::warning::z');
+    runner.info('  ::stop-commands::token');
+    runner.annotate('warning', 'state "A\u001b[2J" ##[set-env name=X]1', { title: 'asl/x' });
+    runner.debug('key ##[error]forged');
+    const lines = printed().split(os.EOL).filter(Boolean);
+    const commands = lines.filter((line) => /^\s*::/.test(line));
+    assert.deepEqual(commands.map((line) => line.split('::')[1]), ['warning title=asl/x', 'debug'], 'only the two commands the action wrote');
+    assert.ok(lines.every((line) => !line.includes('##[') && !line.includes('\u001b')), lines.join('\n'));
+    assert.deepEqual(parseAnnotations(printed()).map((a) => a.message), ['state "A\\e[2J" #\\x23[set-env name=X]1']);
+  });
+
   it('masks a secret with add-mask, and never for an empty value', () => {
     const { runner, printed } = runnerWith();
     runner.setSecret('');
