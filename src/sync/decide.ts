@@ -34,12 +34,16 @@ export interface PlannedUpload {
   reason: UploadReason;
   /** A run artifact seeded from the repository: not recorded in the manifest. */
   artifact: boolean;
+  /** ETag of the remote object the plan saw at this key, or null when there was none: the upload is conditional on it. */
+  planned: string | null;
 }
 
 export interface PlannedDelete {
   rel: string;
   size: number;
   reason: DeleteReason;
+  /** ETag of the remote object the plan saw: the delete is conditional on it. */
+  planned: string;
 }
 
 export interface Conflict {
@@ -60,7 +64,7 @@ export interface PrefixDecision {
   /** Remote files absent locally and left in place (delete-removed off, or run artifacts). */
   remoteOnly: string[];
   /** Entries of the old manifest still true of remote files the action leaves alone (carried over). */
-  carriedEntries: Record<string, ManifestEntry>;
+  carriedEntries: Map<string, ManifestEntry>;
 }
 
 export interface DecideInput {
@@ -85,7 +89,7 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
     unchanged: [],
     keptArtifacts: [],
     remoteOnly: [],
-    carriedEntries: {},
+    carriedEntries: new Map(),
   };
   const metadataCache = new Map<string, Promise<{ md5?: string; etag: string } | null>>();
   const metadata = (rel: string) => {
@@ -99,7 +103,7 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
 
   /** Written (or verified) by the action, and not changed since. */
   const ownedByAction = async (remote: RemoteObject): Promise<boolean> => {
-    const entry = manifest?.files[remote.rel];
+    const entry = manifest?.files.get(remote.rel);
     if (entry && entry.etag === remote.etag) return true;
     const meta = await metadata(remote.rel);
     if (!meta?.md5 || meta.etag !== remote.etag) return false;
@@ -110,7 +114,7 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
   const sameContent = async (local: HashedFile, remote: RemoteObject): Promise<boolean> => {
     if (local.size !== remote.size || local.hashes === null) return false;
     const hashes = local.hashes;
-    const entry = manifest?.files[remote.rel];
+    const entry = manifest?.files.get(remote.rel);
     if (entry && entry.etag === remote.etag) return entry.md5 === hashes.md5 && entry.size === local.size;
     const byEtag = compareEtag(remote.etag, remote.size, { size: local.size, hashes });
     if (byEtag !== 'unknown') return byEtag === 'same';
@@ -119,7 +123,7 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
   };
 
   const conflictReason = (rel: string): string =>
-    manifest?.files[rel]
+    manifest?.files.has(rel)
       ? 'changed outside the action since the action last wrote it'
       : 'written outside the action (not recorded by an earlier deploy)';
 
@@ -130,7 +134,7 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
       const artifact = input.isArtifact(local.rel);
       const remote = input.remote.get(local.rel);
       const upload = (reason: UploadReason) =>
-        decision.uploads.push({ rel: local.rel, path: local.path, size: local.size, md5: local.hashes?.md5, blob: local.blob, reason, artifact });
+        decision.uploads.push({ rel: local.rel, path: local.path, size: local.size, md5: local.hashes?.md5, blob: local.blob, reason, artifact, planned: remote?.etag ?? null });
       if (!remote) return upload('new');
       if (await sameContent(local, remote)) {
         const entry: ManifestEntry = { etag: remote.etag, md5: local.hashes!.md5, size: local.size };
@@ -148,17 +152,18 @@ export async function decidePrefix(input: DecideInput): Promise<PrefixDecision> 
   const remoteOnly = [...input.remote.values()].filter((remote) => !localRels.has(remote.rel));
   await Promise.all(
     remoteOnly.map(async (remote) => {
-      const entry = manifest?.files[remote.rel];
+      const entry = manifest?.files.get(remote.rel);
       const keepEntry = () => {
-        if (entry && entry.etag === remote.etag) decision.carriedEntries[remote.rel] = entry;
+        if (entry && entry.etag === remote.etag) decision.carriedEntries.set(remote.rel, entry);
       };
       if (!input.isManaged(remote.rel)) return keepEntry();
       if (input.isArtifact(remote.rel) || !input.deleteRemoved) {
         decision.remoteOnly.push(remote.rel);
         return keepEntry();
       }
-      if (!manifest) return decision.deletes.push({ rel: remote.rel, size: remote.size, reason: 'removed-locally-unrecorded' });
-      if (await ownedByAction(remote)) return decision.deletes.push({ rel: remote.rel, size: remote.size, reason: 'removed-locally' });
+      const remove = (reason: DeleteReason) => decision.deletes.push({ rel: remote.rel, size: remote.size, reason, planned: remote.etag });
+      if (!manifest) return remove('removed-locally-unrecorded');
+      if (await ownedByAction(remote)) return remove('removed-locally');
       decision.conflicts.push({ rel: remote.rel, wanted: 'delete', reason: conflictReason(remote.rel) });
     }),
   );
@@ -179,9 +184,11 @@ export function overwriteConflicts(decision: PrefixDecision, local: readonly Has
   for (const conflict of decision.conflicts) {
     const file = localByRel.get(conflict.rel);
     if (conflict.wanted === 'upload' && file) {
-      decision.uploads.push({ rel: file.rel, path: file.path, size: file.size, md5: file.hashes?.md5, blob: file.blob, reason: 'overwrites-outside-change', artifact: false });
+      const planned = remote.get(conflict.rel)?.etag ?? null;
+      decision.uploads.push({ rel: file.rel, path: file.path, size: file.size, md5: file.hashes?.md5, blob: file.blob, reason: 'overwrites-outside-change', artifact: false, planned });
     } else if (conflict.wanted === 'delete') {
-      decision.deletes.push({ rel: conflict.rel, size: remote.get(conflict.rel)?.size ?? 0, reason: 'overwrites-outside-change' });
+      const seen = remote.get(conflict.rel);
+      if (seen) decision.deletes.push({ rel: conflict.rel, size: seen.size, reason: 'overwrites-outside-change', planned: seen.etag });
     }
   }
   decision.conflicts = [];

@@ -1,52 +1,48 @@
 /** What the model folder holds: its scenarios and model-wide files, as S3-relative paths. */
-import { statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { entryProblem, listTree, pathKind, type RefusedEntry, type TreeFile } from '../core/model-files.ts';
+import { printable } from '../core/printable.ts';
 import { scenarioNameProblem } from './options.ts';
 import { DeployError } from '../deploy/step.ts';
 
-export interface LocalFile {
-  /** Path relative to the target's prefix, with `/` separators (the rest of the S3 key). */
-  rel: string;
-  /** Absolute path on disk. */
-  path: string;
-  size: number;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** Size of a regular file (following links), or undefined. Synchronous: microseconds, no thread-pool round trip. */
-function fileSize(path: string): number | undefined {
-  try {
-    const info = statSync(path, { throwIfNoEntry: false });
-    return info?.isFile() ? info.size : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export type LocalFile = TreeFile;
 
 export function scenariosFolder(modelFolder: string): string {
   return join(modelFolder, 'scenarios');
 }
 
+/** Stops the sync before any write when the repository holds something it must not upload. */
+function refuse(refused: readonly RefusedEntry[]): void {
+  if (refused.length === 0) return;
+  const shown = refused.slice(0, 20).map((entry) => `${printable(entry.path)} ${entry.problem}`);
+  if (refused.length > 20) shown.push(`... and ${refused.length - 20} more`);
+  throw new DeployError(
+    `The model folder holds ${refused.length} entr${refused.length === 1 ? 'y' : 'ies'} the sync refuses:\n${shown.join('\n')}`,
+    'Nothing was written. Fix each entry named (mode: validate lists them as findings), then rerun.',
+  );
+}
+
 /**
  * Names of the local scenarios (folders under `<model>/scenarios/`), sorted.
- * Hidden folders (`.ipynb_checkpoints`) are not scenarios; a folder whose name is unsafe as a prefix is an error.
+ * Hidden folders (`.ipynb_checkpoints`) are not scenarios; a link, or a folder whose name is unsafe as a prefix, is
+ * an error.
  */
 export async function listLocalScenarios(modelFolder: string): Promise<string[]> {
   const folder = scenariosFolder(modelFolder);
-  if (!(await isDirectory(folder))) return [];
+  const kind = pathKind(folder);
+  if (kind === undefined) return [];
+  if (kind !== 'directory') refuse([{ path: folder, problem: entryProblem('scenarios', kind === 'link' ? 'link' : 'other') ?? 'is not a folder' }]);
   const names: string[] = [];
+  const refused: RefusedEntry[] = [];
   for (const entry of await readdir(folder, { withFileTypes: true })) {
     if (entry.name.startsWith('.')) continue;
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(join(folder, entry.name))));
-    if (!isDir) continue;
+    if (entry.isSymbolicLink()) {
+      refused.push({ path: join(folder, entry.name), problem: entryProblem(entry.name, 'link')! });
+      continue;
+    }
+    if (!entry.isDirectory()) continue;
     const problem = scenarioNameProblem(entry.name);
     if (problem) {
       throw new DeployError(
@@ -56,39 +52,45 @@ export async function listLocalScenarios(modelFolder: string): Promise<string[]>
     }
     names.push(entry.name);
   }
+  refuse(refused);
   return names.sort();
 }
 
+/** True when the scenario's folder exists (a link to a folder counts: listing it is refused). */
 export async function localScenarioExists(modelFolder: string, name: string): Promise<boolean> {
-  return isDirectory(join(scenariosFolder(modelFolder), name));
+  const kind = pathKind(join(scenariosFolder(modelFolder), name));
+  return kind === 'directory' || kind === 'link';
 }
 
-/** Every regular file under `folder` (following symbolic links to files), sorted by relative path. */
+/** Every regular file under `folder`, sorted by relative path; a link or special file stops the sync. */
 export async function listFilesUnder(folder: string): Promise<LocalFile[]> {
-  if (!(await isDirectory(folder))) return [];
-  const entries = await readdir(folder, { withFileTypes: true, recursive: true });
-  const files: LocalFile[] = [];
-  for (const entry of entries) {
-    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const size = fileSize(path);
-    if (size !== undefined) files.push({ rel: relative(folder, path).split(sep).join('/'), path, size });
-  }
-  return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const tree = await listTree(folder);
+  refuse(tree.refused);
+  return tree.files;
 }
 
 /** Model-wide files, keyed under `_common/`: modelConfig.json, steps.json, and the docs folder. */
 export async function listCommonFiles(modelFolder: string, docsFolder: string): Promise<{ files: LocalFile[]; hasDocs: boolean }> {
   const files: LocalFile[] = [];
+  const refused: RefusedEntry[] = [];
   for (const name of ['modelConfig.json', 'steps.json']) {
     const path = join(modelFolder, name);
-    const size = fileSize(path);
-    if (size !== undefined) files.push({ rel: name, path, size });
+    const kind = pathKind(path);
+    if (kind === 'file') files.push({ rel: name, path, size: lstatSync(path).size });
+    else if (kind === 'link' || kind === 'other') refused.push({ path, problem: entryProblem(name, kind)! });
   }
-  const docsPath = join(modelFolder, ...docsFolder.split('/'));
-  const hasDocs = await isDirectory(docsPath);
-  if (hasDocs) {
-    for (const file of await listFilesUnder(docsPath)) files.push({ ...file, rel: `docs/${file.rel}` });
+  const docsParts = docsFolder.split('/');
+  const docsPath = join(modelFolder, ...docsParts);
+  // A folder on the way to a nested docs folder (`site/docs`) must not be a link either.
+  for (let depth = 1; depth < docsParts.length; depth += 1) {
+    const above = join(modelFolder, ...docsParts.slice(0, depth));
+    const kind = pathKind(above);
+    if (kind === 'link') refuse([{ path: above, problem: entryProblem(docsParts[depth - 1], 'link')! }]);
+    if (kind !== 'directory') return { files, hasDocs: false };
   }
+  const docs = await listTree(docsPath);
+  refuse([...refused, ...docs.refused]);
+  const hasDocs = pathKind(docsPath) === 'directory';
+  for (const file of docs.files) files.push({ ...file, rel: `docs/${file.rel}` });
   return { files, hasDocs };
 }

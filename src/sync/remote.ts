@@ -48,8 +48,18 @@ export interface SyncManifest {
   prefix: string;
   commit?: string;
   updatedAt: string;
-  files: Record<string, ManifestEntry>;
+  /** By file path relative to the prefix. A Map: a file may be named `__proto__` or `constructor`. */
+  files: Map<string, ManifestEntry>;
 }
+
+/**
+ * The record of a prefix as the bucket holds it. Only a missing record (404) means a first sync; a record that
+ * cannot be read as this action writes it is `damaged`: nothing under the prefix is known to be the action's.
+ */
+export type ManifestRead =
+  | { state: 'missing' }
+  | { state: 'read'; manifest: SyncManifest; etag: string }
+  | { state: 'damaged'; problem: string; etag: string };
 
 /** Every object under `prefix` (all pages). */
 export async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, RemoteObject>> {
@@ -80,33 +90,104 @@ function isMissing(error: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
 }
 
-export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<SyncManifest | null> {
+/** Records are small: a larger object under the record's key is not one. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+export async function readManifest(s3: S3Client, bucket: string, key: string): Promise<ManifestRead> {
   let text: string;
+  let etag: string;
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    etag = normaliseEtag(response.ETag ?? '');
+    if ((response.ContentLength ?? 0) > MAX_MANIFEST_BYTES) {
+      await response.Body?.transformToByteArray().catch(() => undefined);
+      return { state: 'damaged', problem: `it is larger than ${MAX_MANIFEST_BYTES} bytes`, etag };
+    }
     text = (await response.Body?.transformToString('utf-8')) ?? '';
   } catch (error) {
-    if (isMissing(error)) return null;
+    if (isMissing(error)) return { state: 'missing' };
     throw error;
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as SyncManifest;
-    if (parsed?.version !== 1 || typeof parsed.files !== 'object' || parsed.files === null) return null;
-    return parsed;
-  } catch {
-    return null; // a damaged record is treated as no record: content comparison still protects identical files
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { state: 'damaged', problem: `it is not JSON (${(error as Error).message})`, etag };
+  }
+  const problem = manifestProblem(parsed);
+  if (problem) return { state: 'damaged', problem, etag };
+  const record = parsed as { prefix: string; commit?: string; updatedAt: string; files: Record<string, ManifestEntry> };
+  return {
+    state: 'read',
+    etag,
+    manifest: {
+      version: 1,
+      prefix: record.prefix,
+      commit: record.commit,
+      updatedAt: record.updatedAt,
+      files: new Map(Object.entries(record.files).map(([rel, entry]) => [rel, entryOf(entry)])),
+    },
+  };
+}
+
+/** Why `value` is not a record this action wrote (version 1), or undefined. */
+function manifestProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not a JSON object';
+  const record = value as Record<string, unknown>;
+  if (record.version !== 1) return `its version is ${JSON.stringify(record.version) ?? 'missing'}, not 1`;
+  if (typeof record.prefix !== 'string') return 'it has no "prefix"';
+  if (record.commit !== undefined && typeof record.commit !== 'string') return '"commit" is not a string';
+  if (typeof record.updatedAt !== 'string') return 'it has no "updatedAt"';
+  if (typeof record.files !== 'object' || record.files === null || Array.isArray(record.files)) return '"files" is not an object';
+  for (const [rel, entry] of Object.entries(record.files)) {
+    const fields = entry as Record<string, unknown> | null;
+    const valid =
+      typeof fields === 'object' && fields !== null &&
+      typeof fields.etag === 'string' &&
+      typeof fields.md5 === 'string' && /^[0-9a-f]{32}$/.test(fields.md5) &&
+      Number.isSafeInteger(fields.size) && (fields.size as number) >= 0 &&
+      (fields.blob === undefined || typeof fields.blob === 'string');
+    if (!valid) return `the entry of ${JSON.stringify(rel)} is not { etag, md5, size }`;
+  }
+  return undefined;
+}
+
+function entryOf(entry: ManifestEntry): ManifestEntry {
+  const copy: ManifestEntry = { etag: entry.etag, md5: entry.md5, size: entry.size };
+  if (entry.blob !== undefined) copy.blob = entry.blob;
+  return copy;
+}
+
+/**
+ * Writes the record, conditional on what the plan read: `If-Match` its ETag, or `If-None-Match: *` when there
+ * was none. A failed condition whose cause was our own write (its answer lost, the request retried) is success.
+ */
+export async function writeManifest(s3: S3Client, bucket: string, key: string, manifest: SyncManifest, readEtag: string | null): Promise<void> {
+  const body = JSON.stringify({ ...manifest, files: Object.fromEntries(manifest.files) });
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/json',
+        ...(readEtag === null ? { IfNoneMatch: '*' } : { IfMatch: readEtag }),
+      }),
+    );
+  } catch (error) {
+    if (!isPreconditionFailure(error)) throw error;
+    const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then((response) => response.Body?.transformToString('utf-8'));
+    if (current !== body) {
+      throw new Error(`the record ${key} was changed by someone else during the deploy; it is left as they wrote it (the next deploy compares content again)`, { cause: error });
+    }
   }
 }
 
-export async function writeManifest(s3: S3Client, bucket: string, key: string, manifest: SyncManifest): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify(manifest),
-      ContentType: 'application/json',
-    }),
-  );
+/** S3's answer to a write whose `If-Match` / `If-None-Match` did not hold (412), or that raced another (409). */
+export function isPreconditionFailure(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412;
 }
 
 /** The action's metadata on an object, or null when the object is gone. */

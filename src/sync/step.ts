@@ -24,13 +24,15 @@ import {
   readManifest,
   writeManifest,
   type ManifestEntry,
+  type ManifestRead,
   type RemoteObject,
   type SyncManifest,
 } from './remote.ts';
 import { cleanTrackedBlobs } from './changed.ts';
-import { DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
+import { ChangedSincePlan, DEFAULT_RETRY, deleteKeys, uploadFile, withRetries, type RetryOptions } from './transfer.ts';
 import { Slots } from './limit.ts';
 import { formatBytes } from '../core/format.ts';
+import { printable } from '../core/printable.ts';
 import { reportOutcome, reportPlan } from './report.ts';
 
 export interface ScenarioSyncConfig {
@@ -74,8 +76,10 @@ export interface TargetPlan {
   /** Set when this target makes the step fail (locked: fail, on-conflict: fail). */
   blocking?: string;
   decision?: PrefixDecision;
-  /** The record read from the bucket (null on the first deploy of this prefix). */
+  /** The record read from the bucket: null on the first deploy of this prefix; empty when it was damaged. */
   manifest: SyncManifest | null;
+  /** ETag of the record as the plan read it (null: there was none): rewriting it is conditional on it. */
+  recordEtag?: string | null;
   /** Remote state the decisions were made on. */
   remote?: ReadonlyMap<string, RemoteObject>;
   notes: string[];
@@ -107,6 +111,8 @@ export interface TargetOutcome {
   notes: string[];
   /** Uploads not started because the run was cancelled. */
   notStarted: number;
+  /** Keys written or deleted by someone else between the plan and the write: left as they are (on-conflict). */
+  changedAfterPlan: string[];
 }
 
 export interface SyncOutcome {
@@ -134,7 +140,7 @@ interface RemoteReads {
   target: PlanTarget;
   started: number;
   listing: Promise<Map<string, RemoteObject>>;
-  manifest: Promise<SyncManifest | null>;
+  manifest: Promise<ManifestRead>;
 }
 
 /**
@@ -148,8 +154,9 @@ function keyOf(target: { prefix: string }, rel: string): string {
   return `${target.prefix}${rel}`;
 }
 
+/** Keys and paths, one a line: each made printable, so that a key holding a line feed stays on its line. */
 function listForLog(items: readonly string[], limit: number): string {
-  const shown = items.slice(0, limit).map((item) => `  ${item}`);
+  const shown = items.slice(0, limit).map((item) => `  ${printable(item)}`);
   if (items.length > limit) shown.push(`  ... and ${items.length - limit} more`);
   return shown.join('\n');
 }
@@ -320,8 +327,21 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       }
       notes.push('locked remotely: synced anyway (locked: overwrite); the lock is kept');
     }
-    const manifest = await reads.manifest;
-    const blobs = manifest && Object.keys(manifest.files).length > 0 ? await this.#blobs : null;
+    const record = await reads.manifest;
+    let manifest: SyncManifest | null = null;
+    if (record.state === 'read') manifest = record.manifest;
+    if (record.state === 'damaged') {
+      // Fails closed: with an empty record nothing under the prefix is the action's, so what differs is a conflict.
+      manifest = { version: 1, prefix: target.prefix, updatedAt: '', files: new Map() };
+      const where = `s3://${bucket}/${manifestKey(target)}`;
+      logger.warning(
+        `The sync record ${where} cannot be read (${record.problem}): no file of ${target.prefix} is taken as written by the action, so every file that differs is a conflict. ` +
+          `If the bucket's files are to be replaced by the repository's, delete that record: the next deploy then syncs ${target.prefix} as a first sync.`,
+      );
+      notes.push(`sync record unreadable (${record.problem}): differing files are conflicts`);
+    }
+    const recordEtag = record.state === 'missing' ? null : record.etag;
+    const blobs = manifest && manifest.files.size > 0 ? await this.#blobs : null;
     timings.push(`record${blobs ? ' and git' : ''} at ${since()} ms`);
     let hashedCount = 0;
     const hashed = await Promise.all(
@@ -329,7 +349,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
         const existing = remote.get(file.rel);
         // No remote object of that size: the file differs for sure; its MD5 is computed while uploading.
         if (!existing || existing.size !== file.size) return { ...file, hashes: null };
-        const recorded = manifest?.files[file.rel];
+        const recorded = manifest?.files.get(file.rel);
         const vouched = recorded !== undefined && recorded.etag === existing.etag && recorded.size === existing.size;
         const blob = blobs?.get(modelPath(file.rel));
         if (vouched && blob !== undefined && recorded.blob === blob) {
@@ -379,7 +399,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       const stale = decision.remoteOnly.filter((rel) => !artifactMatcher(rel));
       if (stale.length > 0) notes.push(`${stale.length} remote file(s) not in the repository kept (delete-removed is off)`);
     }
-    return { ...target, status, blocking, decision, manifest, remote, notes, modelPath };
+    return { ...target, status, blocking, decision, manifest, recordEtag, remote, notes, modelPath };
   }
 
   /** The web app needs a `base` scenario: refuse a sync after which there would be none. */
@@ -425,7 +445,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       if (decision.uploads.length > 0) {
         const lines = decision.uploads.map((upload) => `${keyOf(target, upload.rel)} (${upload.reason})`);
         logger.info(`To upload:\n${listForLog(lines, LISTED_FILES_IN_LOG)}`);
-        if (lines.length > LISTED_FILES_IN_LOG) logger.debug(lines.join('\n'));
+        if (lines.length > LISTED_FILES_IN_LOG) logger.debug(listForLog(lines, Infinity));
       }
       if (decision.deletes.length > 0) {
         logger.info(`To delete (not in the repository, delete-removed: true):\n${listForLog(decision.deletes.map((d) => keyOf(target, d.rel)), Infinity)}`);
@@ -444,6 +464,12 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
     for (const target of failed) {
       outcome.problems.push(
         `${target.failures.length} file(s) of ${target.prefix} failed:\n${listForLog(target.failures.map((f) => `${f.key}: ${f.error}`), 50)}`,
+      );
+    }
+    for (const target of outcomes.filter((item) => item.status === 'conflict' && item.changedAfterPlan.length > 0)) {
+      outcome.problems.push(
+        `${target.changedAfterPlan.length} file(s) of ${target.prefix} changed in the bucket after the plan (a web-app edit?) and were left as they are:\n` +
+          `${listForLog(target.changedAfterPlan, 50)}\nKeep the remote version (copy it into the repository), or rerun with on-conflict: overwrite.`,
       );
     }
     const notStarted = outcomes.reduce((sum, target) => sum + target.notStarted, 0);
@@ -476,10 +502,11 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
       failures: [],
       notes: [...target.notes],
       notStarted: 0,
+      changedAfterPlan: [],
     };
     if (!decision || (target.status !== 'sync' && target.status !== 'unchanged')) return result;
 
-    const uploadedEntries: Record<string, ManifestEntry> = {};
+    const uploadedEntries = new Map<string, ManifestEntry>();
     const uploadedKeys: string[] = [];
     const blobs = await this.#blobs;
     await Promise.all(
@@ -490,55 +517,81 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
             result.notStarted += 1;
             return;
           }
-          try {
-            const { etag, md5 } = await withRetries(
-              () => uploadFile({ s3, bucket, key, path: upload.path, size: upload.size, md5: upload.md5, commitSha }),
-              retry,
-              (error, attempt) => logger.debug(`Upload of ${key} failed (attempt ${attempt}), retrying: ${(error as Error).message}`),
+          const send = (planned: string | null | undefined) =>
+            withRetries(
+              () => uploadFile({ s3, bucket, key, path: upload.path, size: upload.size, md5: upload.md5, commitSha, planned }),
+              { ...retry, retryIf: (error) => !(error instanceof ChangedSincePlan) },
+              (error, attempt) => logger.debug(`Upload of ${printable(key)} failed (attempt ${attempt}), retrying: ${(error as Error).message}`),
             );
+          try {
+            let sent: { etag: string; md5: string };
+            try {
+              sent = await send(upload.planned);
+            } catch (error) {
+              if (!(error instanceof ChangedSincePlan) || this.#config.options.onConflict !== 'overwrite') throw error;
+              logger.warning(`${printable(key)} changed in the bucket after the plan: overwritten (on-conflict: overwrite).`);
+              sent = await send(undefined);
+            }
+            const { etag, md5 } = sent;
             if (!upload.artifact) {
-              uploadedEntries[upload.rel] = { etag, md5, size: upload.size };
+              const entry: ManifestEntry = { etag, md5, size: upload.size };
               const blob = upload.blob ?? (blobs && target.modelPath ? blobs.get(target.modelPath(upload.rel)) : undefined);
-              if (blob) uploadedEntries[upload.rel].blob = blob;
+              if (blob) entry.blob = blob;
+              uploadedEntries.set(upload.rel, entry);
             }
             result.uploaded += 1;
             result.bytesUploaded += upload.size;
             uploadedKeys.push(key); // logged once at the end: a line per file costs a write each
           } catch (error) {
-            result.failures.push({ key, error: (error as Error).message });
+            if (error instanceof ChangedSincePlan) result.changedAfterPlan.push(key);
+            else result.failures.push({ key, error: (error as Error).message });
           }
         }),
       ),
     );
 
-    if (uploadedKeys.length > 0) logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${uploadedKeys.sort().join('\n')}`);
+    if (uploadedKeys.length > 0) logger.debug(`Uploaded ${uploadedKeys.length} file(s) to ${target.prefix}:\n${listForLog(uploadedKeys.sort(), Infinity)}`);
 
     if (result.notStarted > 0) result.notes.push(`${result.notStarted} upload(s) not started: the run was cancelled`);
     if (decision.deletes.length > 0) {
       if (result.failures.length > 0 || result.notStarted > 0) {
         result.notes.push(`${decision.deletes.length} delete(s) postponed: not every upload was done`);
       } else {
-        const keys = decision.deletes.map((item) => keyOf(target, item.rel));
-        logger.info(`Deleting ${keys.length} file(s) no longer in the repository:\n${listForLog(keys, Infinity)}`);
-        const failures = await deleteKeys(s3, bucket, keys, retry);
-        result.failures.push(...failures);
-        const failed = new Set(failures.map((failure) => failure.key));
-        result.deletedKeys = keys.filter((key) => !failed.has(key));
-        result.deleted = result.deletedKeys.length;
+        const deletes = decision.deletes.map((item) => ({ key: keyOf(target, item.rel), planned: item.planned as string | undefined }));
+        logger.info(`Deleting ${deletes.length} file(s) no longer in the repository:\n${listForLog(deletes.map((item) => item.key), Infinity)}`);
+        let done = await deleteKeys(s3, bucket, deletes, retry);
+        if (done.changed.length > 0 && this.#config.options.onConflict === 'overwrite') {
+          logger.warning(`${done.changed.length} file(s) to delete changed in the bucket after the plan: deleted anyway (on-conflict: overwrite).`);
+          const again = await deleteKeys(s3, bucket, done.changed.map((key) => ({ key, planned: undefined })), retry);
+          done = { deleted: [...done.deleted, ...again.deleted].sort(), failures: [...done.failures, ...again.failures], changed: again.changed };
+        }
+        result.failures.push(...done.failures);
+        result.changedAfterPlan.push(...done.changed);
+        result.deletedKeys = done.deleted;
+        result.deleted = done.deleted.length;
       }
     }
 
     const next = this.#nextManifest(target, decision, uploadedEntries, blobs);
-    const nothingToRecord = target.manifest === null && Object.keys(next.files).length === 0;
+    const nothingToRecord = target.manifest === null && next.files.size === 0;
     // A first sync that did not finish records nothing: its rerun is a first sync again and finishes the job
     // (old-script files the plan would delete are still the migration's to delete, not someone else's additions).
-    const unfinishedFirstSync = target.manifest === null && (result.failures.length > 0 || result.notStarted > 0);
+    // Not when someone wrote in between: what they wrote must be known as theirs on the rerun.
+    const unfinishedFirstSync =
+      target.manifest === null && result.changedAfterPlan.length === 0 && (result.failures.length > 0 || result.notStarted > 0);
     if (!nothingToRecord && !unfinishedFirstSync && !sameEntries(next.files, target.manifest?.files ?? null)) {
       try {
-        await withRetries(() => writeManifest(s3, bucket, manifestKey(target), next), retry);
+        await withRetries(() => writeManifest(s3, bucket, manifestKey(target), next, target.recordEtag ?? null), retry);
       } catch (error) {
         result.failures.push({ key: manifestKey(target), error: (error as Error).message });
       }
+    }
+    if (result.changedAfterPlan.length > 0) {
+      result.changedAfterPlan.sort();
+      const list = listForLog(result.changedAfterPlan, 1000);
+      result.notes.push(`${result.changedAfterPlan.length} file(s) changed in the bucket after the plan: left as they are`);
+      if (this.#config.options.onConflict === 'skip') logger.warning(`Left ${result.changedAfterPlan.length} file(s) that changed in the bucket after the plan as they are (on-conflict: skip):\n${list}`);
+      else result.status = 'conflict';
     }
     if (result.failures.length > 0 || result.notStarted > 0) result.status = 'failed';
     if (result.uploaded + result.deleted > 0 || result.failures.length > 0) {
@@ -550,22 +603,22 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   #nextManifest(
     target: TargetPlan,
     decision: PrefixDecision,
-    uploaded: Record<string, ManifestEntry>,
+    uploaded: ReadonlyMap<string, ManifestEntry>,
     blobs: Map<string, string> | null,
   ): SyncManifest {
-    const files: Record<string, ManifestEntry> = { ...decision.carriedEntries };
+    const files = new Map(decision.carriedEntries);
     for (const item of decision.unchanged) {
       if (item.artifact) continue;
       const blob = item.entry.blob ?? (blobs && target.modelPath ? blobs.get(target.modelPath(item.rel)) : undefined);
-      files[item.rel] = blob ? { ...item.entry, blob } : item.entry;
+      files.set(item.rel, blob ? { ...item.entry, blob } : item.entry);
     }
     for (const upload of decision.uploads) {
-      const previous = target.manifest?.files[upload.rel];
-      if (uploaded[upload.rel]) files[upload.rel] = uploaded[upload.rel];
-      else if (previous && !upload.artifact) files[upload.rel] = previous; // failed: the remote object did not change
+      const previous = target.manifest?.files.get(upload.rel);
+      const sent = uploaded.get(upload.rel);
+      if (sent) files.set(upload.rel, sent);
+      else if (previous && !upload.artifact) files.set(upload.rel, previous); // not written: the record stays as it was
     }
-    const sorted: Record<string, ManifestEntry> = {};
-    for (const rel of Object.keys(files).sort()) sorted[rel] = files[rel];
+    const sorted = new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     return { version: 1, prefix: target.prefix, commit: this.#config.commitSha, updatedAt: new Date().toISOString(), files: sorted };
   }
 
@@ -580,11 +633,11 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
   }
 }
 
-function sameEntries(a: Record<string, ManifestEntry>, b: Record<string, ManifestEntry> | null): boolean {
-  if (b === null) return false;
-  const keysA = Object.keys(a);
-  if (keysA.length !== Object.keys(b).length) return false;
-  return keysA.every(
-    (rel) => b[rel] && b[rel].etag === a[rel].etag && b[rel].md5 === a[rel].md5 && b[rel].size === a[rel].size && b[rel].blob === a[rel].blob,
-  );
+function sameEntries(a: ReadonlyMap<string, ManifestEntry>, b: ReadonlyMap<string, ManifestEntry> | null): boolean {
+  if (b === null || a.size !== b.size) return false;
+  for (const [rel, entry] of a) {
+    const other = b.get(rel);
+    if (!other || other.etag !== entry.etag || other.md5 !== entry.md5 || other.size !== entry.size || other.blob !== entry.blob) return false;
+  }
+  return true;
 }

@@ -1,11 +1,11 @@
 /** Writes to the bucket: uploads (single-part or multipart, streamed) and batched deletes, each retried. */
 import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
-import { DeleteObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ACTION_PART_SIZE, hashBuffer, hashFile, MiB, normaliseEtag } from './etag.ts';
-import { METADATA_COMMIT, METADATA_MD5 } from './remote.ts';
-import { Budget } from './limit.ts';
+import { isPreconditionFailure, METADATA_COMMIT, METADATA_MD5, readActionMetadata } from './remote.ts';
+import { Budget, Slots } from './limit.ts';
 
 /** Content types the web app and browsers expect; others come from mime-types, then application/octet-stream. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -41,6 +41,8 @@ export interface RetryOptions {
   attempts: number;
   /** Delay before the second attempt; doubles after each failure. */
   firstDelayMs: number;
+  /** False for an error that another attempt cannot mend (default: every error is retried). */
+  retryIf?: (error: unknown) => boolean;
 }
 
 /** On top of the SDK's own retries (max-attempts per call): one more try of the whole file after a pause. */
@@ -52,7 +54,7 @@ export async function withRetries<T>(task: () => Promise<T>, retry: RetryOptions
     try {
       return await task();
     } catch (error) {
-      if (attempt >= retry.attempts) throw error;
+      if (attempt >= retry.attempts || retry.retryIf?.(error) === false) throw error;
       onRetry?.(error, attempt);
       await new Promise((resolve) => setTimeout(resolve, delay * (0.75 + Math.random() / 2)));
       delay *= 2;
@@ -85,6 +87,26 @@ export interface UploadRequest {
   /** MD5 of the content when the plan computed it; else computed here. */
   md5?: string;
   commitSha?: string;
+  /**
+   * What the plan saw at the key: the object's ETag, or null when there was none. The write is conditional on it
+   * (If-Match / If-None-Match: *); undefined writes whatever is there (on-conflict: overwrite after a conflict).
+   */
+  planned: string | null | undefined;
+}
+
+/** The object at a key is no longer the one the plan saw: someone wrote or deleted it in between. */
+export class ChangedSincePlan extends Error {
+  readonly key: string;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`${key} changed in the bucket after the plan was made`, options);
+    this.name = 'ChangedSincePlan';
+    this.key = key;
+  }
+}
+
+function conditionOn(planned: string | null | undefined): { IfMatch?: string; IfNoneMatch?: string } {
+  if (planned === undefined) return {};
+  return planned === null ? { IfNoneMatch: '*' } : { IfMatch: `"${planned}"` };
 }
 
 export interface UploadResult {
@@ -108,11 +130,25 @@ const uploadMemory = new Budget(UPLOAD_MEMORY_BUDGET);
  * - larger: hashed, then streamed in 8 MiB parts by lib-storage, 4 at once.
  */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
+  let md5: string | undefined;
+  try {
+    return await sendFile(request, (computed) => (md5 = computed));
+  } catch (error) {
+    if (!isPreconditionFailure(error)) throw error;
+    // Our own write, whose answer was lost and whose request was sent again, fails its condition too: the
+    // object then carries this upload's MD5 in its metadata (an outside write through PutObject drops it).
+    const now = await readActionMetadata(request.s3, request.bucket, request.key);
+    if (now && md5 !== undefined && now.md5 === md5 && now.commit === request.commitSha) return { etag: now.etag, md5 };
+    throw new ChangedSincePlan(request.key, { cause: error });
+  }
+}
+
+async function sendFile(request: UploadRequest, hashed: (md5: string) => void): Promise<UploadResult> {
   const contentType = await contentTypeFor(request.key);
   const params = (md5: string) => {
     const metadata: Record<string, string> = { [METADATA_MD5]: md5 };
     if (request.commitSha) metadata[METADATA_COMMIT] = request.commitSha;
-    return { Bucket: request.bucket, Key: request.key, ContentType: contentType, Metadata: metadata };
+    return { Bucket: request.bucket, Key: request.key, ContentType: contentType, Metadata: metadata, ...conditionOn(request.planned) };
   };
   if (request.size < MULTIPART_THRESHOLD) {
     return uploadMemory.run(request.size, async () => {
@@ -120,12 +156,14 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
       if (body.length !== request.size) throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
       const md5 = hashBuffer(body).md5;
       if (request.md5 !== undefined && md5 !== request.md5) throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
+      hashed(md5);
       const contentMd5 = Buffer.from(md5, 'hex').toString('base64');
       const response = await request.s3.send(withUnsignedPayload(new PutObjectCommand({ ...params(md5), Body: body, ContentMD5: contentMd5 })));
       return { etag: normaliseEtag(response.ETag ?? ''), md5 };
     });
   }
   const md5 = request.md5 ?? (await hashFile(request.path)).md5;
+  hashed(md5);
   const upload = new Upload({
     client: request.s3,
     params: { ...params(md5), Body: createReadStream(request.path, { highWaterMark: MiB }), ContentLength: request.size },
@@ -137,34 +175,41 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
   return { etag: normaliseEtag(response.ETag ?? ''), md5 };
 }
 
-/** Deletes keys in batches of 1,000, retrying the keys S3 did not delete; returns those that still failed, with why. */
+const DELETE_CONCURRENCY = 16;
+
+/**
+ * Deletes each key only if it still has the ETag the plan saw (DeleteObject with If-Match), retrying each; a key
+ * already gone counts as deleted. Returns the keys that failed, with why, and those changed since the plan.
+ */
 export async function deleteKeys(
   s3: S3Client,
   bucket: string,
-  keys: readonly string[],
+  deletes: ReadonlyArray<{ key: string; planned: string | undefined }>,
   retry: RetryOptions,
-): Promise<Array<{ key: string; error: string }>> {
-  const failures: Array<{ key: string; error: string }> = [];
-  for (let start = 0; start < keys.length; start += 1000) {
-    let remaining = keys.slice(start, start + 1000);
-    let lastErrors = new Map<string, string>();
-    let delay = retry.firstDelayMs;
-    for (let attempt = 1; attempt <= retry.attempts && remaining.length > 0; attempt += 1) {
-      if (attempt > 1) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay *= 2;
-      }
-      try {
-        const response = await s3.send(
-          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: remaining.map((Key) => ({ Key })), Quiet: true } }),
-        );
-        lastErrors = new Map((response.Errors ?? []).map((error) => [error.Key ?? '', `${error.Code}: ${error.Message ?? ''}`]));
-      } catch (error) {
-        lastErrors = new Map(remaining.map((key) => [key, (error as Error).message]));
-      }
-      remaining = remaining.filter((key) => lastErrors.has(key));
-    }
-    for (const key of remaining) failures.push({ key, error: lastErrors.get(key) ?? 'unknown error' });
-  }
-  return failures;
+): Promise<{ deleted: string[]; failures: Array<{ key: string; error: string }>; changed: string[] }> {
+  const slots = new Slots(DELETE_CONCURRENCY);
+  const result = { deleted: [] as string[], failures: [] as Array<{ key: string; error: string }>, changed: [] as string[] };
+  await Promise.all(
+    deletes.map(({ key, planned }) =>
+      slots.run(async () => {
+        try {
+          await withRetries(async () => {
+            try {
+              await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(planned === undefined ? {} : { IfMatch: `"${planned}"` }) }));
+            } catch (error) {
+              // Gone already (a retry of our own delete, or someone else's): what the plan wanted is true.
+              if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
+            }
+          }, { ...retry, retryIf: (error) => !isPreconditionFailure(error) });
+          result.deleted.push(key);
+        } catch (error) {
+          if (isPreconditionFailure(error)) result.changed.push(key);
+          else result.failures.push({ key, error: (error as Error).message });
+        }
+      }),
+    ),
+  );
+  result.deleted.sort();
+  result.changed.sort();
+  return result;
 }

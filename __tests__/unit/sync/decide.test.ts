@@ -13,7 +13,7 @@ const manifest = (files: Record<string, string>): SyncManifest => ({
   version: 1,
   prefix: 'scen/',
   updatedAt: '',
-  files: Object.fromEntries(Object.entries(files).map(([rel, text]) => [rel, { etag: md5(text), md5: md5(text), size: text.length }])),
+  files: new Map(Object.entries(files).map(([rel, text]) => [rel, { etag: md5(text), md5: md5(text), size: text.length }])),
 });
 
 function input(overrides: Partial<DecideInput>): DecideInput {

@@ -1,0 +1,79 @@
+/**
+ * Lists the files of a folder of the model as the repository holds them, without ever following a symbolic link:
+ * a committed link can point anywhere on the runner (`../../../.git/config` holds the job's token), so a link, a
+ * special file (a FIFO would hang a read) or a name with a control character is refused, never read. Nothing under
+ * a `.git` folder is listed.
+ */
+import { lstatSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { hasControlCharacter } from './printable.ts';
+
+export interface TreeFile {
+  /** Path relative to the listed folder, with `/` separators. */
+  rel: string;
+  /** Absolute path on disk. */
+  path: string;
+  size: number;
+}
+
+export interface RefusedEntry {
+  /** Absolute path on disk. */
+  path: string;
+  /** Why it is not synced, and what to do: one sentence. */
+  problem: string;
+}
+
+export interface Tree {
+  files: TreeFile[];
+  refused: RefusedEntry[];
+}
+
+const LINK_PROBLEM = 'is a symbolic link, which the action never follows (it could point outside the model, at the runner\'s secrets): commit the file or folder itself';
+
+/** Why the entry at `path` cannot be synced, or undefined for a regular file or folder with a printable name. */
+export function entryProblem(name: string, kind: 'file' | 'directory' | 'link' | 'other'): string | undefined {
+  if (kind === 'link') return LINK_PROBLEM;
+  if (kind === 'other') return 'is not a regular file (a FIFO, socket or device): remove it from the model folder';
+  if (hasControlCharacter(name)) return 'has a control character (a line feed, a tab, an escape) in its name: rename it';
+  return undefined;
+}
+
+function kindOf(entry: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): 'file' | 'directory' | 'link' | 'other' {
+  if (entry.isSymbolicLink()) return 'link';
+  if (entry.isDirectory()) return 'directory';
+  return entry.isFile() ? 'file' : 'other';
+}
+
+/** The kind of what stands at `path` (not following a link), or undefined when nothing does. */
+export function pathKind(path: string): 'file' | 'directory' | 'link' | 'other' | undefined {
+  const info = lstatSync(path, { throwIfNoEntry: false });
+  return info && kindOf(info);
+}
+
+/** Every regular file under `folder`, sorted by relative path, and every entry refused; a missing folder is empty. */
+export async function listTree(folder: string): Promise<Tree> {
+  const tree: Tree = { files: [], refused: [] };
+  const rootKind = pathKind(folder);
+  if (rootKind === undefined) return tree;
+  if (rootKind !== 'directory') {
+    tree.refused.push({ path: folder, problem: rootKind === 'link' ? LINK_PROBLEM : 'is not a folder' });
+    return tree;
+  }
+  const folders = [folder];
+  for (let current = folders.pop(); current !== undefined; current = folders.pop()) {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries) {
+      const path = join(current, entry.name);
+      const kind = kindOf(entry);
+      if (entry.name === '.git') continue;
+      const problem = entryProblem(entry.name, kind);
+      if (problem) tree.refused.push({ path, problem });
+      else if (kind === 'directory') folders.push(path);
+      else tree.files.push({ rel: relative(folder, path).split(sep).join('/'), path, size: lstatSync(path).size });
+    }
+  }
+  tree.files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  tree.refused.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return tree;
+}
