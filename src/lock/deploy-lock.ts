@@ -10,7 +10,9 @@
  *
  * Expiry is judged on S3's clock only: a lock is expired when the `Date` of S3's answer is past its `LastModified`
  * plus the holder's TTL, so runners with skewed clocks agree. A crashed run's lock therefore frees itself after its
- * TTL; a live holder rewrites it every TTL/3.
+ * TTL; a live holder rewrites it every TTL/3. A holder whose renewals keep failing (network errors, a hung request)
+ * stops writing: `assertHeld()` throws once no write of the lock is known to have landed for the TTL less a margin,
+ * since S3 may then deem it expired and another run may take it.
  *
  * Every write carries a random token. After a write whose answer was lost (the SDK retried and S3 answered 412),
  * reading the lock back and finding our token tells us the write did happen. After taking the lock, we wait a
@@ -24,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../core/logger.ts';
+import { printable } from '../core/printable.ts';
 import { DeployError } from '../deploy/step.ts';
 
 export const LOCK_KEY = '_common/.deploy-lock.json';
@@ -34,6 +37,15 @@ export const DEFAULT_LOCK_TTL_MINUTES = 10;
 const DEFAULT_POLL_SECONDS = 10;
 /** The longest a GitHub-hosted job may run: waiting longer makes no sense. */
 const MAX_MINUTES = 360;
+/**
+ * A lock read from the bucket is foreign input: its TTL counts only from 1 s to 24 h (else ours is used, so a
+ * forged 1e12 cannot block deploys forever nor a negative one make every lock look expired), each text shown from
+ * it is cut to 200 characters, and a lock object larger than 64 KiB is not read at all (an unknown holder).
+ */
+const MIN_HOLDER_TTL_SECONDS = 1;
+const MAX_HOLDER_TTL_SECONDS = 24 * 3600;
+const MAX_FIELD_LENGTH = 200;
+const MAX_LOCK_BYTES = 64 * 1024;
 
 export interface LockOwner {
   /** GitHub run id (GITHUB_RUN_ID, with the attempt: `123456-2`), or any id naming this run. */
@@ -67,9 +79,12 @@ export interface DeployLock {
   readonly key: string;
   /** The holder as written in the lock object. */
   readonly body: LockBody;
-  /** False once released, or once another run has taken the lock (our heartbeat found it replaced). */
+  /**
+   * False once released, once another run has taken the lock (our heartbeat found it replaced), or once it may have
+   * expired on S3 (no successful renewal for the TTL less a safety margin).
+   */
   isHeld(): boolean;
-  /** Throws a DeployError when the lock is no longer ours: call it before each step that writes. */
+  /** Throws a DeployError when the lock is not (or may no longer be) ours: call it before each step that writes. */
   assertHeld(): void;
   /** Stops the heartbeat and deletes the lock if (and only if) it is still ours. Idempotent. */
   release(): Promise<void>;
@@ -93,15 +108,20 @@ export interface LockBody {
   ttlSeconds: number;
 }
 
+/** A lock body as read from the bucket: every text bounded, the TTL only when within bounds. */
+export type HolderBody = Omit<LockBody, 'ttlSeconds'> & { ttlSeconds?: number };
+
 /** A lock as read from S3. */
 interface ReadLock {
   /** undefined when the object is not a lock body we understand. */
-  body?: LockBody;
+  body?: HolderBody;
   etag: string;
   /** S3's LastModified (S3's clock). */
   lastModified: Date;
   /** The Date of S3's answer (S3's clock); the local clock when absent. */
   serverNow: Date;
+  /** Local clock (Date.now()) when the read was sent. */
+  sentAt: number;
 }
 
 /** Reads the action inputs `lock-timeout-minutes` and `lock-ttl-minutes` ('' = default). */
@@ -125,7 +145,7 @@ export function parseLockOptions(get: (inputName: string) => string): { timeoutM
 }
 
 /** Who holds a lock, in words: `run 42 (commit 1a2b3c4, by alice, https://...) since 2025-01-01T10:00:00Z`. */
-export function describeHolder(body: LockBody | undefined): string {
+export function describeHolder(body: HolderBody | undefined): string {
   if (!body) return 'an unknown holder (the lock object is not one this action wrote)';
   const details = [body.sha ? `commit ${body.sha.slice(0, 12)}` : '', body.actor ? `by ${body.actor}` : '', body.url ?? ''].filter(Boolean);
   return `run ${body.runId}${details.length ? ` (${details.join(', ')})` : ''} since ${body.startedAt}`;
@@ -144,16 +164,48 @@ const lostRace = (error: unknown) =>
   status(error) === 412 || status(error) === 409 || errorName(error) === 'PreconditionFailed' || errorName(error) === 'ConditionalRequestConflict';
 const isMissing = (error: unknown) => errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || status(error) === 404;
 
-function parseBody(text: string): LockBody | undefined {
+/** A text field of a foreign lock body: a string cut to MAX_FIELD_LENGTH characters, else undefined. */
+/** A holder field as the lock object gave it: a string, cut short and made one printable line (it is shown). */
+function boundedText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return printable(value.length > MAX_FIELD_LENGTH ? `${value.slice(0, MAX_FIELD_LENGTH)}…` : value);
+}
+
+/** The holder's TTL when it is a number of seconds within bounds; undefined otherwise (ours is used then). */
+export function holderTtlSeconds(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= MIN_HOLDER_TTL_SECONDS && value <= MAX_HOLDER_TTL_SECONDS ? value : undefined;
+}
+
+/**
+ * A lock body read from the bucket, which anyone who may write there can forge: understood when it is a version 1
+ * body with a string token and run id; every text kept is a bounded string, anything else is dropped.
+ */
+export function parseBody(text: string): HolderBody | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as Partial<LockBody>;
-    if (value && value.version === 1 && typeof value.token === 'string' && typeof value.runId === 'string' && typeof value.ttlSeconds === 'number') {
-      return value as LockBody;
-    }
+    value = JSON.parse(text);
   } catch {
-    // not JSON: an unknown holder
+    return undefined; // not JSON: an unknown holder
   }
-  return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const raw = value as Record<string, unknown>;
+  const runId = boundedText(raw.runId);
+  if (raw.version !== 1 || typeof raw.token !== 'string' || runId === undefined) return undefined;
+  const body: HolderBody = {
+    version: 1,
+    token: raw.token,
+    runId,
+    startedAt: boundedText(raw.startedAt) ?? '(unknown time)',
+    renewedAt: boundedText(raw.renewedAt) ?? '',
+    expiresAt: boundedText(raw.expiresAt) ?? '',
+  };
+  for (const field of ['sha', 'actor', 'url'] as const) {
+    const text = boundedText(raw[field]);
+    if (text) body[field] = text;
+  }
+  const ttlSeconds = holderTtlSeconds(raw.ttlSeconds);
+  if (ttlSeconds !== undefined) body.ttlSeconds = ttlSeconds;
+  return body;
 }
 
 /** Reads the lock (undefined when there is none), with S3's own clock from the answer's Date header. */
@@ -169,15 +221,22 @@ async function readLock(s3: S3Client, bucket: string): Promise<ReadLock | undefi
     },
     { step: 'deserialize', name: 'deployLockServerDate' },
   );
+  const sentAt = Date.now();
   try {
     const answer = await s3.send(command);
-    const text = (await answer.Body?.transformToString()) ?? '';
+    let body: HolderBody | undefined;
+    if ((answer.ContentLength ?? 0) <= MAX_LOCK_BYTES) {
+      body = parseBody((await answer.Body?.transformToString()) ?? '');
+    } else {
+      (answer.Body as { destroy?: () => void } | undefined)?.destroy?.(); // not read: an unknown holder
+    }
     const serverNow = serverDate ? new Date(serverDate) : new Date();
     return {
-      body: parseBody(text),
+      body,
       etag: answer.ETag ?? '',
       lastModified: answer.LastModified ?? serverNow,
       serverNow: Number.isNaN(serverNow.getTime()) ? new Date() : serverNow,
+      sentAt,
     };
   } catch (error) {
     if (isMissing(error)) return undefined;
@@ -191,8 +250,19 @@ async function readLock(s3: S3Client, bucket: string): Promise<ReadLock | undefi
  * TTL + 1 s after its last write, never before.
  */
 function isExpired(lock: ReadLock, fallbackTtlSeconds: number): boolean {
-  const ttl = lock.body?.ttlSeconds ?? fallbackTtlSeconds;
-  return lock.serverNow.getTime() > lock.lastModified.getTime() + ttl * 1000;
+  return lock.serverNow.getTime() > lock.lastModified.getTime() + ttlOf(lock, fallbackTtlSeconds) * 1000;
+}
+
+/** The holder's TTL (bounded when parsed), ours when unknown. */
+const ttlOf = (lock: ReadLock, fallbackTtlSeconds: number) => lock.body?.ttlSeconds ?? fallbackTtlSeconds;
+
+/**
+ * The latest local time at which the lock was surely already written as read: the read's send time less the
+ * lock's age on S3's clock, less 1 s as both of S3's times are whole seconds. Conservative: never later than the write.
+ */
+function writtenBy(lock: ReadLock): number {
+  const age = Math.max(0, lock.serverNow.getTime() - lock.lastModified.getTime());
+  return lock.sentAt - age - 1000;
 }
 
 function wrapAwsError(error: unknown, doing: string, bucket: string): never {
@@ -226,7 +296,9 @@ function wrapAwsError(error: unknown, doing: string, bucket: string): never {
  */
 export async function acquireDeployLock(s3: S3Client, options: DeployLockOptions, logger: Logger): Promise<DeployLock> {
   const { bucket, owner } = options;
-  if (!(options.ttlSeconds > 0)) throw new DeployError(`The deploy lock TTL must be positive, got ${options.ttlSeconds} s.`);
+  if (holderTtlSeconds(options.ttlSeconds) === undefined) {
+    throw new DeployError(`The deploy lock TTL must be from ${MIN_HOLDER_TTL_SECONDS} s to ${MAX_HOLDER_TTL_SECONDS / 3600} h, got ${options.ttlSeconds} s.`);
+  }
   if (!(options.waitSeconds >= 0)) throw new DeployError(`The deploy lock wait must be 0 or more, got ${options.waitSeconds} s.`);
   const pollMs = (options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
   const settleMs = (options.settleSeconds ?? 0) * 1000;
@@ -240,10 +312,10 @@ export async function acquireDeployLock(s3: S3Client, options: DeployLockOptions
     return {
       version: 1,
       token,
-      runId: owner.runId,
-      ...(owner.sha ? { sha: owner.sha } : {}),
-      ...(owner.actor ? { actor: owner.actor } : {}),
-      ...(owner.url ? { url: owner.url } : {}),
+      runId: boundedText(owner.runId) ?? '',
+      ...(owner.sha ? { sha: boundedText(owner.sha) } : {}),
+      ...(owner.actor ? { actor: boundedText(owner.actor) } : {}),
+      ...(owner.url ? { url: boundedText(owner.url) } : {}),
       startedAt: startedAt.toISOString(),
       renewedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString(),
@@ -297,7 +369,7 @@ export async function acquireDeployLock(s3: S3Client, options: DeployLockOptions
         await put(makeBody(), { IfMatch: current.etag });
         const confirmed = await confirm();
         if (confirmed) {
-          logger.warning(`Took over the deploy lock ${where} from ${holder}: it had expired (no heartbeat for ${current.body?.ttlSeconds ?? options.ttlSeconds} s; that run probably crashed or was cancelled).`);
+          logger.warning(`Took over the deploy lock ${where} from ${holder}: it had expired (no heartbeat for ${ttlOf(current, options.ttlSeconds)} s; that run probably crashed or was cancelled).`);
           return startHeartbeat(s3, options, logger, confirmed, token);
         }
       } catch (error) {
@@ -307,7 +379,7 @@ export async function acquireDeployLock(s3: S3Client, options: DeployLockOptions
     }
 
     const now = Date.now();
-    const expiresOnS3 = new Date(current.lastModified.getTime() + (current.body?.ttlSeconds ?? options.ttlSeconds) * 1000);
+    const expiresOnS3 = new Date(current.lastModified.getTime() + ttlOf(current, options.ttlSeconds) * 1000);
     if (now >= deadline) {
       const waited = options.waitSeconds > 0 ? ` after waiting ${formatDuration(options.waitSeconds)}` : '';
       throw new DeployError(
@@ -332,15 +404,31 @@ function formatDuration(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
 }
 
+/**
+ * How long after its last successful write the lock still counts as ours: the TTL less a margin for the time a
+ * write takes to land and for clocks that drift.
+ */
+export function safeHoldSeconds(ttlSeconds: number): number {
+  // A fifth of the TTL, at least 5 s (slow answers, drift), at most half of it (TTLs of a few seconds, in tests).
+  const margin = Math.min(ttlSeconds / 2, Math.max(5, ttlSeconds / 5));
+  return ttlSeconds - margin;
+}
+
 /** Wraps a lock we hold: renews it every heartbeat, releases it on demand. */
 function startHeartbeat(s3: S3Client, options: DeployLockOptions, logger: Logger, taken: ReadLock, token: string): DeployLock {
   const { bucket } = options;
   const where = `s3://${bucket}/${LOCK_KEY}`;
   let etag = taken.etag;
-  const body = taken.body!;
+  const body: LockBody = { ...taken.body!, ttlSeconds: options.ttlSeconds };
   let state: 'held' | 'lost' | 'released' = 'held';
   let lostTo = '';
   let inflight: Promise<void> = Promise.resolve();
+  /** Local time by which the lock's latest write had surely landed: S3 expires it TTL seconds after that write. */
+  let renewedBy = writtenBy(taken);
+  let lastRenewError = '';
+  const holdMs = safeHoldSeconds(options.ttlSeconds) * 1000;
+  /** True once the lock may have expired on S3: no write of ours is known to have landed for TTL less the margin. */
+  const stale = () => Date.now() - renewedBy > holdMs;
 
   const markLost = (current: ReadLock | undefined) => {
     state = 'lost';
@@ -358,16 +446,22 @@ function startHeartbeat(s3: S3Client, options: DeployLockOptions, logger: Logger
         new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: JSON.stringify(renewed, null, 2), ContentType: 'application/json', IfMatch: etag }),
       );
       etag = answer.ETag ?? etag;
+      renewedBy = Math.max(renewedBy, now.getTime()); // S3 wrote it after we sent it
       logger.debug(`Renewed the deploy lock ${where} until ${renewed.expiresAt}.`);
     } catch (error) {
       if (!lostRace(error) && !isMissing(error)) {
-        logger.warning(`Could not renew the deploy lock ${where} (${errorName(error)}: ${(error as Error).message}); will retry.`);
+        lastRenewError = `${errorName(error) ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+        logger.warning(`Could not renew the deploy lock ${where} (${lastRenewError}); will retry.`);
         return;
       }
-      const current = await readLock(s3, bucket).catch(() => null);
+      const current = await readLock(s3, bucket).catch((readError: unknown) => {
+        lastRenewError = `${errorName(readError) ?? 'Error'}: ${(readError as Error)?.message ?? String(readError)}`;
+        return null;
+      });
       if (current === null) return; // unreadable now: retry at the next beat
       if (current?.body?.token === token) {
-        etag = current.etag; // our renewal happened, its answer was lost
+        etag = current.etag; // our renewal (or an earlier one) happened, its answer was lost
+        renewedBy = Math.max(renewedBy, writtenBy(current));
         return;
       }
       markLost(current);
@@ -386,7 +480,7 @@ function startHeartbeat(s3: S3Client, options: DeployLockOptions, logger: Logger
     bucket,
     key: LOCK_KEY,
     body,
-    isHeld: () => state === 'held',
+    isHeld: () => state === 'held' && !stale(),
     assertHeld: () => {
       if (state === 'lost') {
         throw new DeployError(
@@ -395,6 +489,14 @@ function startHeartbeat(s3: S3Client, options: DeployLockOptions, logger: Logger
         );
       }
       if (state === 'released') throw new DeployError(`The deploy lock ${where} was already released by this run.`);
+      if (stale()) {
+        const since = new Date(renewedBy).toISOString();
+        const seconds = Math.round((Date.now() - renewedBy) / 1000);
+        throw new DeployError(
+          `The deploy lock ${where} could not be renewed since ${since} (${seconds} s ago${lastRenewError ? `; last error ${lastRenewError}` : ''}): it expires ${options.ttlSeconds} s after its last renewal, so it may have been taken by another deploy; stopped before writing more.`,
+          'Check that the runner reaches S3 (network, proxy, throttling: see the renewal warnings above), then re-run the job; a higher lock-ttl-minutes gives the renewals more time.',
+        );
+      }
     },
     release: async () => {
       if (state === 'released') return;

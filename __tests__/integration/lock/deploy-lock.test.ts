@@ -14,7 +14,10 @@ import {
   LOCK_KEY,
   acquireDeployLock,
   describeHolder,
+  holderTtlSeconds,
+  parseBody,
   parseLockOptions,
+  safeHoldSeconds,
   type DeployLockOptions,
   type LockBody,
 } from '../../../src/lock/deploy-lock.ts';
@@ -120,6 +123,54 @@ describe('describeHolder', () => {
   });
 });
 
+describe('a lock body read from the bucket is foreign input', () => {
+  const forged = (fields: Record<string, unknown>) =>
+    JSON.stringify({ version: 1, token: 't', runId: 'r', startedAt: '2025-01-01T10:00:00.000Z', renewedAt: '', expiresAt: '', ttlSeconds: 600, ...fields });
+
+  test('a TTL counts only as a finite number of seconds from 1 s to 24 h', () => {
+    assert.equal(holderTtlSeconds(600), 600);
+    assert.equal(holderTtlSeconds(1), 1);
+    assert.equal(holderTtlSeconds(86_400), 86_400);
+    for (const bad of [1e12, 86_401, -5, 0, 0.5, Infinity, -Infinity, Number.NaN, '600', null, undefined, [600], { ttl: 600 }]) {
+      assert.equal(holderTtlSeconds(bad), undefined, String(bad));
+    }
+    assert.equal(parseBody(forged({ ttlSeconds: 1e12 }))?.ttlSeconds, undefined);
+    assert.equal(parseBody('{"version":1,"token":"t","runId":"r","ttlSeconds":1e400}')?.ttlSeconds, undefined, 'JSON 1e400 is Infinity');
+    assert.equal(parseBody(forged({ ttlSeconds: -5 }))?.ttlSeconds, undefined);
+    assert.equal(parseBody(forged({ ttlSeconds: '600' }))?.ttlSeconds, undefined);
+    assert.equal(parseBody(forged({}))?.ttlSeconds, 600);
+  });
+
+  test('texts are strings cut to 200 characters; other types are dropped; no run id or token: an unknown holder', () => {
+    const body = parseBody(forged({ runId: 'r'.repeat(5000), actor: { toString: 'x' }, url: 12345, sha: ['abc'], startedAt: 's'.repeat(300) }));
+    assert.ok(body);
+    assert.equal(body.runId, `${'r'.repeat(200)}…`);
+    assert.equal(body.startedAt, `${'s'.repeat(200)}…`);
+    assert.equal('actor' in body || 'url' in body || 'sha' in body, false);
+    assert.ok(describeHolder(body).length < 500, describeHolder(body));
+    assert.equal(parseBody(forged({ runId: 42 })), undefined);
+    assert.equal(parseBody(forged({ token: { id: 1 } })), undefined);
+    assert.equal(parseBody(forged({ version: 2 })), undefined);
+    assert.equal(parseBody('[1]'), undefined);
+    assert.equal(parseBody('null'), undefined);
+    assert.equal(parseBody('"text"'), undefined);
+    assert.equal(parseBody(forged({ startedAt: 7 }))?.startedAt, '(unknown time)');
+  });
+
+  test('the margin: a fifth of the TTL, at least 5 s, at most half of it', () => {
+    assert.equal(safeHoldSeconds(600), 480);
+    assert.equal(safeHoldSeconds(60), 48);
+    assert.equal(safeHoldSeconds(20), 15);
+    assert.equal(safeHoldSeconds(6), 3);
+    assert.equal(safeHoldSeconds(2), 1);
+  });
+
+  test('acquire refuses a TTL of ours outside 1 s to 24 h (others would not honour it)', async () => {
+    await assert.rejects(acquireDeployLock(s3, options('unused', 'run-a', { ttlSeconds: 0.5 }), captureLogger()), /TTL must be from 1 s to 24 h, got 0\.5 s/);
+    await assert.rejects(acquireDeployLock(s3, options('unused', 'run-a', { ttlSeconds: 1e9 }), captureLogger()), /TTL must be from 1 s to 24 h/);
+  });
+});
+
 describe('the deploy lock on S3 (moto)', () => {
   test('acquire writes a lock naming the holder; release deletes it', async () => {
     const bucket = await newBucket();
@@ -201,6 +252,7 @@ describe('the deploy lock on S3 (moto)', () => {
     await sleep(4500);
     await assert.rejects(acquireDeployLock(s3, options(bucket, 'run-b'), captureLogger()), /held by|holds the lock/);
     assert.equal(holder.isHeld(), true);
+    holder.assertHeld(); // renewed all along: still safe to write, past the TTL and past TTL less the margin
     const body = await readLockObject(bucket);
     assert.ok(Date.parse(body!.renewedAt) > Date.parse(body!.startedAt) + 3000, 'renewed');
     await holder.release();
@@ -243,6 +295,66 @@ describe('the deploy lock on S3 (moto)', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: 'locked by hand' }));
     await assert.rejects(acquireDeployLock(s3, options(bucket, 'run-a', { ttlSeconds: 600 }), captureLogger()), /unknown holder/);
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: LOCK_KEY }));
+  });
+
+  test('a forged lock with a huge TTL expires after ours: it cannot block deploys forever', async () => {
+    for (const ttl of ['1e12', '1e400', '"600"']) {
+      const bucket = await newBucket();
+      const text = `{"version":1,"token":"forged","runId":"forger","startedAt":"2025-01-01T10:00:00.000Z","renewedAt":"","expiresAt":"","ttlSeconds":${ttl}}`;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: text }));
+      const logger = captureLogger();
+      // Our TTL is 1 s: the forged lock counts as expired 1 to 2 s after its write, on S3's clock.
+      const lock = await acquireDeployLock(s3, options(bucket, 'run-a', { ttlSeconds: 1, heartbeatSeconds: 3600, waitSeconds: 20 }), logger);
+      assert.equal((await readLockObject(bucket))?.runId, 'run-a', `ttlSeconds ${ttl}`);
+      assert.ok(logger.warnings.some((line) => /^Took over the deploy lock .* from run forger since .*: it had expired \(no heartbeat for 1 s;/.test(line)), logger.warnings.join('\n'));
+      await lock.release();
+    }
+  });
+
+  test('a forged lock with a negative TTL does not look expired: it counts for our TTL', async () => {
+    const bucket = await newBucket();
+    const text = JSON.stringify({ version: 1, token: 'forged', runId: 'forger', startedAt: '2025-01-01T10:00:00.000Z', renewedAt: '', expiresAt: '', ttlSeconds: -5 });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: text }));
+    const logger = captureLogger();
+    await assert.rejects(acquireDeployLock(s3, options(bucket, 'run-a', { ttlSeconds: 600 }), logger), (error: Error) => {
+      assert.ok(error instanceof DeployError);
+      assert.match(error.message, /holds the lock .*: run forger since 2025-01-01T10:00:00\.000Z, expires \S+ unless renewed\.$/);
+      const expires = Date.parse(/expires (\S+) unless/.exec(error.message)![1]);
+      assert.ok(expires > Date.now() + 590_000, `our 600 s TTL applies: ${error.message}`);
+      return true;
+    });
+    assert.equal(logger.warnings.length, 0, 'no takeover');
+    assert.equal((await readLockObject(bucket))?.runId, 'forger');
+  });
+
+  test('a forged lock with other types and huge texts: messages show bounded strings only', async () => {
+    const bucket = await newBucket();
+    const text = JSON.stringify({
+      version: 1,
+      token: 'forged',
+      runId: `forger-${'x'.repeat(20_000)}`,
+      sha: { toString: 'evil' },
+      actor: ['mallory'],
+      url: 12345,
+      startedAt: 'y'.repeat(20_000),
+      ttlSeconds: 600,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: text }));
+    await assert.rejects(acquireDeployLock(s3, options(bucket, 'run-a', { ttlSeconds: 600 }), captureLogger()), (error: Error) => {
+      assert.ok(error instanceof DeployError);
+      assert.ok(error.message.length < 700, `${error.message.length} characters`);
+      assert.match(error.message, new RegExp(`: run forger-${'x'.repeat(193)}… since ${'y'.repeat(200)}…, expires `));
+      assert.doesNotMatch(error.message, /evil|mallory|12345|commit|by /);
+      return true;
+    });
+  });
+
+  test('a lock object over 64 KiB is not read: an unknown holder', async () => {
+    const bucket = await newBucket();
+    const text = JSON.stringify({ version: 1, token: 'forged', runId: 'forger', startedAt: 'now', ttlSeconds: 600, padding: 'p'.repeat(70_000) });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: LOCK_KEY, Body: text }));
+    await assert.rejects(acquireDeployLock(s3, options(bucket, 'run-a', { ttlSeconds: 600 }), captureLogger()), /holds the lock .*: an unknown holder/);
+    assert.equal((await readLockObject(bucket))?.runId, 'forger');
   });
 
   test('concurrent acquires: exactly one run wins, the others name it', async () => {
@@ -322,6 +434,55 @@ describe('the deploy lock through faults (throttling, errors, resets, lost answe
       }
       const stats = proxy.stats();
       assert.ok(Object.values(stats.injected).reduce((a, b) => a + b, 0) > 0, `seed ${seed}: faults were injected`);
+    }
+  });
+
+  test('renewals that keep failing on network errors: assertHeld throws once the last renewal is older than TTL less the margin', async () => {
+    const bucket = await newBucket();
+    const faulty = client(proxy.url, quickRetries());
+    const logger = captureLogger();
+    const ttlSeconds = 6;
+    const holdMs = safeHoldSeconds(ttlSeconds) * 1000; // 3 s
+    const heartbeatMs = 300;
+    try {
+      const lock = await acquireDeployLock(faulty, options(bucket, 'run-a', { ttlSeconds, heartbeatSeconds: heartbeatMs / 1000 }), logger);
+      await sleep(holdMs + 500); // renewals succeed: past the first hold window, the lock is still safe
+      lock.assertHeld();
+      assert.equal(lock.isHeld(), true);
+
+      // From now on every renewal is cut off before it reaches S3 (the connection drops: a network error).
+      proxy.resetStats();
+      proxy.setPlan({ rate: 1, kinds: ['reset-before-answer'], seed: 1, only: (request) => request.method === 'PUT' && request.path.includes('.deploy-lock.json') });
+      const faultsFrom = Date.now();
+      let error: unknown;
+      while (!error && Date.now() - faultsFrom < holdMs + 5000) {
+        try {
+          lock.assertHeld();
+          await sleep(50);
+        } catch (caught) {
+          error = caught;
+        }
+      }
+      const thrownAfter = Date.now() - faultsFrom;
+      assert.ok(error instanceof DeployError, `assertHeld threw within the TTL less the margin (+5 s): ${String(error)}`);
+      assert.ok(proxy.stats().injected['reset-before-answer'] > 0, 'renewals were attempted and cut off');
+      // The last renewal that landed left at most a heartbeat (and a slow request) before the faults.
+      assert.ok(thrownAfter >= holdMs - heartbeatMs - 700, `not before TTL less the margin: ${thrownAfter} ms`);
+      const since = /could not be renewed since (\S+) \((\d+) s ago; last error ([^)]*)\)/.exec(error.message);
+      assert.ok(since, error.message);
+      assert.ok(Date.parse(since[1]) <= faultsFrom && Date.parse(since[1]) >= faultsFrom - heartbeatMs - 2000, `since ${since[1]}, faults from ${new Date(faultsFrom).toISOString()}`);
+      assert.match(error.message, /it expires 6 s after its last renewal, so it may have been taken by another deploy; stopped before writing more\.$/);
+      assert.match(error.hint ?? '', /runner reaches S3.*re-run the job.*lock-ttl-minutes/);
+      assert.equal(lock.isHeld(), false);
+      assert.ok(logger.warnings.some((line) => /^Could not renew the deploy lock .*; will retry\.$/.test(line)), logger.warnings.join('\n'));
+
+      // S3 back: the lock, still ours (nobody replaced it), is released.
+      proxy.setPlan(null);
+      await lock.release();
+      assert.equal(await readLockObject(bucket), undefined);
+    } finally {
+      faulty.destroy();
+      proxy.setPlan(null);
     }
   });
 
