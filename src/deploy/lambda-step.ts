@@ -3,6 +3,13 @@
  * set IMAGE_TAG in its environment (keeping every other variable), and optionally publish a version and move
  * an alias to it. Calls made while an earlier update is still in progress (ResourceConflictException) wait for
  * it and retry. `rollback()` puts the previous image, environment and alias back.
+ *
+ * The environment is a read-modify-write of the whole variable set, so each write is guarded twice: a
+ * configuration whose variables Lambda could not read (`Environment.Error`, e.g. a KMS key disabled or not
+ * usable by Lambda: the variables are missing from the answer) is refused before anything is written, since
+ * writing it back would erase every variable but IMAGE_TAG; and each Update* call carries the `RevisionId` read
+ * just before it, so a change made by someone else in between is refused by Lambda (PreconditionFailedException)
+ * and reported, never overwritten. A retry after ResourceConflictException reads the function again first.
  */
 import {
   CreateAliasCommand,
@@ -22,6 +29,18 @@ import type { FunctionFacts, Preflight } from './preflight.ts';
 import { describeError, digestOf, errorName } from './preflight.ts';
 import { DeployError } from './step.ts';
 import type { DeployStep, StepReport } from './step.ts';
+
+/** `{ RevisionId }` of a configuration read, to send with the write that follows it (nothing when absent). */
+const revision = (configuration: { RevisionId?: string }) => (configuration.RevisionId ? { RevisionId: configuration.RevisionId } : {});
+
+/** Text from AWS in a message: one bounded line. */
+const cut = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text).replace(/\s+/g, ' ');
+
+/** What a guarded write sent: the RevisionId it read, and what the run has (not) done if Lambda refuses it. */
+interface RevisionGuard {
+  revisionId?: string;
+  unchanged?: string;
+}
 
 /** What to do when AWS kept failing a call after every retry. */
 const RERUN_HINT = 'AWS kept failing after every retry: re-run the job (it resumes where this run stopped; raise input `max-attempts` if AWS throttles).';
@@ -77,10 +96,15 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
     this.#fn = options.preflight.function;
   }
 
-  /** Read-only. `imageUri` is repository@digest when the image is known (already pushed), else undefined. */
+  /**
+   * Read-only: reads the function's configuration (GetFunctionConfiguration) and refuses one whose environment
+   * Lambda could not read. `imageUri` is repository@digest when the image is known (already pushed), else undefined.
+   */
   async plan(imageUri?: string): Promise<LambdaPlan> {
     const fn = this.#fn;
     const newDigest = imageUri ? digestOf(imageUri) : undefined;
+    const configuration = await this.#configuration(fn.name);
+    const variables = this.#variables(configuration, 'nothing was changed');
     return {
       functionName: fn.name,
       functionArn: fn.arn,
@@ -88,7 +112,7 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
       imageUri,
       imageTag: this.#o.imageTag,
       codeChanges: newDigest === undefined ? undefined : newDigest !== fn.imageDigest,
-      environmentChanges: fn.environment.IMAGE_TAG !== this.#o.imageTag,
+      environmentChanges: variables.IMAGE_TAG !== this.#o.imageTag,
       publish: this.#o.publish,
       alias: this.#o.alias,
       versionDescription: `${this.#o.imageTag} (commit ${this.#o.commitSha.slice(0, 12)})`,
@@ -111,22 +135,22 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
 
     if (digestOf(imageUri) !== this.#fn.imageDigest) {
       logger.info(`Updating ${name} to ${imageUri}`);
-      await this.#withConflictRetry('UpdateFunctionCode', () =>
-        this.#o.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ImageUri: imageUri })),
-      );
+      // The environment is checked again before the first write: the image may have taken minutes to build.
+      await this.#updateCode(name, imageUri, 'nothing was changed');
       outcome.codeUpdated = true;
       await this.waitUntilUpdated(name);
     } else {
       logger.info(`${name} already runs ${imageUri}.`);
     }
 
-    const current = await this.#configuration(name);
-    const variables = { ...(current.Environment?.Variables ?? {}) };
-    if (variables.IMAGE_TAG !== plan.imageTag) {
+    const unchanged = outcome.codeUpdated ? `${name} now runs ${imageUri} but IMAGE_TAG was not set` : 'nothing was changed';
+    const environmentUpdated = await this.#setEnvironment(name, unchanged, (variables) => {
+      if (variables.IMAGE_TAG === plan.imageTag) return undefined;
+      outcome.previous.imageTag = variables.IMAGE_TAG; // what rollback() puts back: the value just replaced
       logger.info(`Setting IMAGE_TAG=${plan.imageTag} in ${name}'s environment (other variables kept).`);
-      await this.#setEnvironment(name, { ...variables, IMAGE_TAG: plan.imageTag });
-      outcome.environmentUpdated = true;
-    }
+      return { ...variables, IMAGE_TAG: plan.imageTag };
+    });
+    outcome.environmentUpdated = environmentUpdated;
 
     if (plan.publish) {
       const published = await this.#withConflictRetry('PublishVersion', () =>
@@ -157,17 +181,19 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
     const done: string[] = [];
     if (outcome.codeUpdated) {
       logger.warning(`Rolling ${name} back to ${outcome.previous.imageUri}`);
-      await this.#withConflictRetry('UpdateFunctionCode', () =>
-        this.#o.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ImageUri: outcome.previous.imageUri })),
-      );
+      // Putting the image back does not touch the variables: an unreadable environment does not stop it.
+      await this.#updateCode(name, outcome.previous.imageUri);
       await this.waitUntilUpdated(name);
       done.push(`image back to ${outcome.previous.imageUri}`);
     }
     if (outcome.environmentUpdated) {
-      const variables = { ...((await this.#configuration(name)).Environment?.Variables ?? {}) };
-      if (outcome.previous.imageTag === undefined) delete variables.IMAGE_TAG;
-      else variables.IMAGE_TAG = outcome.previous.imageTag;
-      await this.#setEnvironment(name, variables);
+      const unchanged = `IMAGE_TAG was not put back${done.length ? ` (${done.join('; ')})` : ''}`;
+      await this.#setEnvironment(name, unchanged, (current) => {
+        const variables = { ...current };
+        if (outcome.previous.imageTag === undefined) delete variables.IMAGE_TAG;
+        else variables.IMAGE_TAG = outcome.previous.imageTag;
+        return variables;
+      });
       done.push(outcome.previous.imageTag === undefined ? 'IMAGE_TAG removed' : `IMAGE_TAG back to ${outcome.previous.imageTag}`);
     }
     if (outcome.aliasArn && outcome.previous.aliasVersion) {
@@ -240,17 +266,60 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
 
   async #configuration(name: string): Promise<GetFunctionConfigurationCommandOutput> {
     try {
-      return await this.#o.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+      return (await this.#o.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }))) ?? {};
     } catch (error) {
       throw new DeployError(`Lambda GetFunctionConfiguration on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
     }
   }
 
-  async #setEnvironment(name: string, variables: Record<string, string>): Promise<void> {
-    await this.#withConflictRetry('UpdateFunctionConfiguration', () =>
-      this.#o.clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables } })),
-    );
-    await this.waitUntilUpdated(name);
+  /**
+   * The variables of a configuration just read. When Lambda reports an error on them (Environment.Error: the
+   * answer then lacks them), a DeployError: writing the environment back would erase them. `unchanged` says what
+   * the run has (not) done at that point.
+   */
+  #variables(configuration: GetFunctionConfigurationCommandOutput, unchanged: string): Record<string, string> {
+    const problem = configuration.Environment?.Error;
+    if (problem) {
+      const name = this.#fn.name;
+      const what = [problem.ErrorCode, problem.Message].filter(Boolean).map((text) => cut(String(text))).join(': ') || 'no details given';
+      throw new DeployError(
+        `Lambda function ${name} reports an error on its environment variables (${what}): Lambda cannot read them, and setting IMAGE_TAG would replace them all; ${unchanged}.`,
+        `Fix the function's KMS key (enabled, and usable by Lambda and by this deploy role: kms:Decrypt) or its permissions, check the variables in the Lambda console (aws lambda get-function-configuration --function-name ${name}), then re-run the job.`,
+      );
+    }
+    return { ...(configuration.Environment?.Variables ?? {}) };
+  }
+
+  /** UpdateFunctionCode guarded by the RevisionId read just before; `checkEnvironment`: refuse an unreadable environment first. */
+  async #updateCode(name: string, imageUri: string, checkEnvironment?: string): Promise<void> {
+    await this.#withConflictRetry('UpdateFunctionCode', async (guard) => {
+      const configuration = await this.#configuration(name);
+      if (checkEnvironment !== undefined) this.#variables(configuration, checkEnvironment);
+      guard.revisionId = configuration.RevisionId;
+      guard.unchanged = checkEnvironment;
+      return this.#o.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ImageUri: imageUri, ...revision(configuration) }));
+    });
+  }
+
+  /**
+   * Read-modify-write of the environment: reads the configuration, lets `change` compute the new variables from
+   * the current ones (undefined: nothing to write) and writes them with the RevisionId read. Returns whether it wrote.
+   */
+  async #setEnvironment(name: string, unchanged: string, change: (variables: Record<string, string>) => Record<string, string> | undefined): Promise<boolean> {
+    let written = false;
+    await this.#withConflictRetry('UpdateFunctionConfiguration', async (guard) => {
+      const configuration = await this.#configuration(name);
+      const variables = change(this.#variables(configuration, unchanged));
+      if (!variables) return;
+      guard.revisionId = configuration.RevisionId;
+      guard.unchanged = unchanged;
+      await this.#o.clients.lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: name, Environment: { Variables: variables }, ...revision(configuration) }),
+      );
+      written = true;
+    });
+    if (written) await this.waitUntilUpdated(name);
+    return written;
   }
 
   async #moveAlias(name: string, alias: string, version: string): Promise<{ aliasArn?: string; previousVersion?: string }> {
@@ -284,13 +353,26 @@ export class LambdaStep implements DeployStep<LambdaPlan, LambdaOutcome> {
     return { aliasArn: updated.AliasArn, previousVersion };
   }
 
-  /** Runs `call`; while Lambda answers ResourceConflictException (an update in progress), waits for it and retries. */
-  async #withConflictRetry<T>(what: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call`; while Lambda answers ResourceConflictException (an update in progress), waits for it and retries.
+   * A call that sets `guard.revisionId` sends it: PreconditionFailedException then means the function changed
+   * since that read, and is reported (not retried: the other change would be overwritten).
+   */
+  async #withConflictRetry<T>(what: string, call: (guard: RevisionGuard) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.#o.waitTimeoutMinutes * 60_000;
     for (let attempt = 1; ; attempt++) {
+      const guard: RevisionGuard = {};
       try {
-        return await call();
+        return await call(guard);
       } catch (error) {
+        if (error instanceof DeployError) throw error;
+        if (errorName(error) === 'PreconditionFailedException') {
+          throw new DeployError(
+            `Lambda ${what} on ${this.#fn.name} was refused: the function changed after this run read it (revision ${guard.revisionId ?? 'unknown'}), so this write was not made and the other change was kept${guard.unchanged ? `; ${guard.unchanged}` : ''} (${describeError(error)}).`,
+            'Someone or something else (another deploy, terraform, the console) updated the function meanwhile: check what changed, then re-run the job, which reads the function again.',
+            { cause: error },
+          );
+        }
         if (errorName(error) !== 'ResourceConflictException') {
           throw new DeployError(`Lambda ${what} on ${this.#fn.name} failed: ${describeError(error)}`, undefined, { cause: error });
         }

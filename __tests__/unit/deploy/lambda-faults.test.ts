@@ -80,6 +80,7 @@ test('a read that keeps failing after every SDK retry is a DeployError naming th
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
   lambdaMock
     .on(GetFunctionConfigurationCommand)
+    .resolvesOnce({}) // the plan's read; apply's read is the one that keeps failing
     .rejects(new LambdaServiceException({ name: 'ServiceException', $fault: 'server', message: 'An internal error occurred.', $metadata: { httpStatusCode: 500 } }));
   const { step } = makeStep();
   await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {

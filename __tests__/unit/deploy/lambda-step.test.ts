@@ -7,6 +7,7 @@ import {
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
+  PreconditionFailedException,
   PublishVersionCommand,
   ResourceConflictException,
   ResourceNotFoundException,
@@ -27,6 +28,7 @@ const status = (LastUpdateStatus: 'InProgress' | 'Successful' | 'Failed', extra:
 const environment = { Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' } } };
 
 test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
   const { step } = makeStep();
   const changed = await step.plan(NEW_IMAGE);
   assert.equal(changed.codeChanges, true);
@@ -36,7 +38,130 @@ test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not
   const unknown = await step.plan(undefined);
   assert.equal(unknown.codeChanges, undefined);
   assert.equal(step.reportPlan(unknown).status, 'would update');
-  assert.equal(lambdaMock.calls().length, 0, 'plan makes no AWS call at all');
+  assert.deepEqual(
+    lambdaMock.calls().map((call) => call.args[0].constructor.name),
+    ['GetFunctionConfigurationCommand', 'GetFunctionConfigurationCommand', 'GetFunctionConfigurationCommand'],
+    'plan only reads the configuration',
+  );
+});
+
+test('plan: IMAGE_TAG is compared with the configuration read now, not the preflight', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: 'abc123' } } });
+  const { step } = makeStep();
+  assert.equal((await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`)).environmentChanges, false);
+});
+
+const kmsError = {
+  Environment: { Error: { ErrorCode: 'KMSAccessDeniedException', Message: 'Lambda was unable to decrypt the environment variables because KMS access was denied.' } },
+  RevisionId: 'rev-1',
+};
+
+test('an environment Lambda cannot read (Environment.Error): the plan refuses, naming the function and the error; nothing is written', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves(kmsError);
+  const { step } = makeStep();
+  await assert.rejects(step.plan(NEW_IMAGE), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.equal(
+      error.message,
+      'Lambda function quetzal-paris reports an error on its environment variables (KMSAccessDeniedException: Lambda was unable to decrypt the environment variables because KMS access was denied.): Lambda cannot read them, and setting IMAGE_TAG would replace them all; nothing was changed.',
+    );
+    assert.match(error.hint ?? '', /KMS key .*kms:Decrypt.*re-run the job/);
+    return true;
+  });
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length + lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+});
+
+test('Environment.Error appearing between the plan and the apply: refused before the code update, no Update* sent', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolvesOnce(environment).resolves(kmsError);
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step } = makeStep();
+  const plan = await step.plan(NEW_IMAGE);
+  await assert.rejects(step.apply(plan), /quetzal-paris reports an error on its environment variables \(KMSAccessDeniedException: .*\): .*; nothing was changed\.$/);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 0);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+});
+
+test('Environment.Error after the code update: IMAGE_TAG is not written, and the error says the function runs the new image', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolvesOnce(environment).resolvesOnce(environment).resolves({ Environment: { Error: { ErrorCode: 'KMSDisabledException' } } });
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, /\(KMSDisabledException\): .*; quetzal-paris now runs \S+@sha256:b+ but IMAGE_TAG was not set\.$/);
+    return true;
+  });
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 1);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+});
+
+test('each Update* carries the RevisionId read just before it', async () => {
+  lambdaMock
+    .on(GetFunctionConfigurationCommand)
+    .resolvesOnce({ ...environment, RevisionId: 'rev-plan' })
+    .resolvesOnce({ ...environment, RevisionId: 'rev-before-code' })
+    .resolves({ Environment: { Variables: { ...environment.Environment.Variables, ADDED: 'meanwhile' } }, RevisionId: 'rev-after-code' });
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
+  const { step } = makeStep();
+  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  assert.equal(outcome.environmentUpdated, true);
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', ImageUri: NEW_IMAGE, RevisionId: 'rev-before-code' });
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input, {
+    FunctionName: 'quetzal-paris',
+    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'abc123', ADDED: 'meanwhile' } },
+    RevisionId: 'rev-after-code',
+  });
+});
+
+test('a change made between the read and the write (PreconditionFailedException) is reported, not retried, not overwritten', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ ...environment, RevisionId: 'rev-7' });
+  lambdaMock
+    .on(UpdateFunctionConfigurationCommand)
+    .rejects(new PreconditionFailedException({ message: 'The Revision Id provided does not match the latest Revision Id.', $metadata: { httpStatusCode: 412 } }));
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`)), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.equal(
+      error.message,
+      'Lambda UpdateFunctionConfiguration on quetzal-paris was refused: the function changed after this run read it (revision rev-7), so this write was not made and the other change was kept; nothing was changed (PreconditionFailedException (HTTP 412): The Revision Id provided does not match the latest Revision Id.).',
+    );
+    assert.match(error.hint ?? '', /updated the function meanwhile.*re-run the job/);
+    return true;
+  });
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 1, 'not retried');
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input.RevisionId, 'rev-7');
+});
+
+test('PreconditionFailedException on the code update: reported with the revision, nothing else written', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ ...environment, RevisionId: 'rev-3' });
+  lambdaMock.on(UpdateFunctionCodeCommand).rejects(new PreconditionFailedException({ message: 'revision mismatch', $metadata: { httpStatusCode: 412 } }));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), /^DeployError: Lambda UpdateFunctionCode on quetzal-paris was refused: the function changed after this run read it \(revision rev-3\).*; nothing was changed/);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 1);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+});
+
+test('a retry after ResourceConflictException reads the function again and merges into what it finds', async () => {
+  lambdaMock
+    .on(GetFunctionConfigurationCommand)
+    .resolvesOnce({ ...environment, RevisionId: 'rev-1' }) // plan
+    .resolvesOnce({ ...environment, RevisionId: 'rev-1' }) // before the first try
+    .resolves({ Environment: { Variables: { OTHER: 'changed by the other update' } }, RevisionId: 'rev-2' });
+  lambdaMock
+    .on(UpdateFunctionConfigurationCommand)
+    .rejectsOnce(new ResourceConflictException({ message: 'in progress', $metadata: {} }))
+    .resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step } = makeStep();
+  const outcome = await step.apply(await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`));
+  assert.equal(outcome.environmentUpdated, true);
+  const calls = lambdaMock.commandCalls(UpdateFunctionConfigurationCommand);
+  assert.equal(calls.length, 2);
+  assert.equal(calls[0].args[0].input.RevisionId, 'rev-1');
+  assert.deepEqual(calls[1].args[0].input, { FunctionName: 'quetzal-paris', Environment: { Variables: { OTHER: 'changed by the other update', IMAGE_TAG: 'abc123' } }, RevisionId: 'rev-2' });
 });
 
 test('waits while LastUpdateStatus is InProgress, then goes on when Successful', async () => {
@@ -167,11 +292,12 @@ test('publish: a version with a description, the alias created when missing or m
   assert.equal(second.previous.aliasVersion, '7');
 });
 
-test('rollback puts back the previous image, IMAGE_TAG and alias version', async () => {
+test('rollback puts back the previous image, IMAGE_TAG and alias version, each write with the RevisionId read before it', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
   lambdaMock.on(GetFunctionConfigurationCommand).resolves({
     Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'abc123' } },
+    RevisionId: 'rev-now',
   });
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
   lambdaMock.on(UpdateAliasCommand).resolves({});
@@ -188,9 +314,12 @@ test('rollback puts back the previous image, IMAGE_TAG and alias version', async
   assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, {
     FunctionName: 'quetzal-paris',
     ImageUri: `${REPOSITORY_URI}@${OLD_DIGEST}`,
+    RevisionId: 'rev-now',
   });
-  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input.Environment, {
-    Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' },
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input, {
+    FunctionName: 'quetzal-paris',
+    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' } },
+    RevisionId: 'rev-now',
   });
   assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '7' });
   assert.equal(done.length, 3);
