@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { getBoolean, getChoice, getKeyValueLines, InputError, type InputGetter } from './inputs.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from './names.ts';
@@ -39,11 +40,23 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
     requested === 'auto' ? (PULL_REQUEST_EVENTS.has(context.eventName ?? '') ? 'validate' : 'deploy') : requested;
 
   const workspace = path.resolve(context.workspace);
-  const modelFolder = path.resolve(workspace, get('model-folder').trim() || '.');
-  const inWorkspace = (input: string, fallback: string): string => {
+  const realWorkspace = realPath(workspace);
+  /** The path an input names, resolved against the workspace; refused when it (or a link on it) leads outside. */
+  const inWorkspace = (input: string, fallback: () => string): string => {
     const value = get(input).trim();
-    return value === '' ? fallback : path.resolve(workspace, value);
+    const resolved = value === '' ? fallback() : path.resolve(workspace, value);
+    const named = value === '' ? `Input \`${input}\` (default ${shown(resolved)})` : `Input \`${input}\` is ${quote(value)}, which`;
+    const fix = `give a path inside the workspace, relative to it (e.g. ${EXAMPLES[input] ?? 'models/paris'}).`;
+    if (!isInside(workspace, resolved)) {
+      throw new InputError(`${named} is outside the workspace ${shown(workspace)} (it resolves to ${shown(resolved)}): ${fix}`);
+    }
+    const real = realPath(resolved);
+    if (!isInside(realWorkspace, real)) {
+      throw new InputError(`${named} resolves through a symbolic link to ${shown(real)}, outside the workspace ${shown(workspace)}: replace the link with the file or folder itself, or ${fix}`);
+    }
+    return resolved;
   };
+  const modelFolder = inWorkspace('model-folder', () => workspace);
 
   const nameOverrides: Partial<Record<ResourceKind, string>> = {};
   for (const [kind, input] of Object.entries(RESOURCE_INPUTS) as Array<[ResourceKind, string]>) {
@@ -68,11 +81,62 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
     workspace,
     modelFolder,
     modelName: path.basename(modelFolder),
-    envFile: inWorkspace('env-file', path.join(modelFolder, '.env')),
-    definitionFile: inWorkspace('definition', path.join(modelFolder, 'step-functions.json')),
+    envFile: inWorkspace('env-file', () => path.join(modelFolder, '.env')),
+    definitionFile: inWorkspace('definition', () => path.join(modelFolder, 'step-functions.json')),
     nameOverrides,
     region,
     substitutions,
     failOnWarnings: getBoolean(get, 'fail-on-warnings', false),
   };
+}
+
+const EXAMPLES: Record<string, string> = {
+  'model-folder': 'models/paris',
+  'env-file': 'models/paris/.env',
+  definition: 'models/paris/step-functions.json',
+};
+
+/** An input's value in a message: quoted, escaped, at most 200 characters (inputs come from the repository). */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+
+/** A path in a message (a link's target comes from the repository): control characters escaped, at most 300 characters. */
+function shown(file: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = file.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return escaped.length > 300 ? `${escaped.slice(0, 300)}…` : escaped;
+}
+
+/** True when `target` is `folder` or lies under it (both absolute, normalised). */
+function isInside(folder: string, target: string): boolean {
+  const relative = path.relative(folder, target);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}
+
+/**
+ * The real path of an absolute path: every symbolic link on it resolved (fs.realpathSync) as far as it exists; the
+ * part that does not exist yet is kept as written. A dangling link is followed to where it points.
+ */
+function realPath(target: string, depth = 0): string {
+  const missing: string[] = [];
+  let existing = target;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(existing), ...missing);
+    } catch {
+      // Not there (or not readable): a dangling link is followed, anything else is resolved from its parent.
+    }
+    let link: string | undefined;
+    try {
+      if (fs.lstatSync(existing).isSymbolicLink()) link = fs.readlinkSync(existing);
+    } catch {
+      // does not exist at all
+    }
+    if (link !== undefined && depth < 40) return realPath(path.join(path.resolve(path.dirname(existing), link), ...missing), depth + 1);
+    const parent = path.dirname(existing);
+    if (parent === existing) return target;
+    missing.unshift(path.basename(existing));
+    existing = parent;
+  }
 }
