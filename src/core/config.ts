@@ -30,6 +30,8 @@ export interface ModelConfig {
   /** Extra `${KEY}` substitutions for the definition (input `definition-substitutions`). */
   substitutions: Record<string, string>;
   failOnWarnings: boolean;
+  /** Folder of the model, relative to it, uploaded to `_common/docs/` (input `docs-folder`); validate checks it too. */
+  docsFolder: string;
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
@@ -87,6 +89,7 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
     region,
     substitutions,
     failOnWarnings: getBoolean(get, 'fail-on-warnings', false),
+    docsFolder: parseDocsFolder(get('docs-folder')),
   };
 }
 
@@ -139,4 +142,18 @@ function realPath(target: string, depth = 0): string {
     missing.unshift(path.basename(existing));
     existing = parent;
   }
+}
+
+/** Input `docs-folder`: a folder inside the model folder, `/`-separated, no `..`; `docs` when not set. */
+export function parseDocsFolder(raw: string): string {
+  const value = raw.trim().replace(/\/+$/, '');
+  if (value === '') return 'docs';
+  const parts = value.split('/');
+  // eslint-disable-next-line no-control-regex
+  if (value.startsWith('/') || parts.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
+    throw new InputError(
+      `Input "docs-folder": ${JSON.stringify(raw)} must be a folder inside the model folder (e.g. "docs"), without "/" at the start or "..".`,
+    );
+  }
+  return parts.filter((part) => part !== '.' && part !== '').join('/') || 'docs';
 }

@@ -3,6 +3,7 @@
  * Both the Action and the CLI call `parseSyncOptions` with their own way of reading an input.
  */
 import picomatch from 'picomatch';
+import { parseDocsFolder } from '../core/config.ts';
 
 /** Which scenarios to sync: the ones touched by the push, every local one, none, or a list of names. */
 export type ScenarioSelection =
@@ -128,19 +129,6 @@ function parseKeep(raw: string): string[] {
     }
   }
   return [...RUN_ARTIFACT_GLOBS, ...globs];
-}
-
-function parseDocsFolder(raw: string): string {
-  const value = raw.trim().replace(/\/+$/, '');
-  if (value === '') return 'docs';
-  const parts = value.split('/');
-  // eslint-disable-next-line no-control-regex
-  if (value.startsWith('/') || parts.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
-    throw new Error(
-      `Input "${SYNC_INPUTS.docsFolder}": ${JSON.stringify(raw)} must be a folder inside the model folder (e.g. "docs"), without "/" at the start or "..".`,
-    );
-  }
-  return parts.filter((part) => part !== '.' && part !== '').join('/') || 'docs';
 }
 
 /**

@@ -528,7 +528,7 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
             try {
               sent = await send(upload.planned);
             } catch (error) {
-              if (!(error instanceof ChangedSincePlan) || this.#config.options.onConflict !== 'overwrite') throw error;
+              if (!(error instanceof ChangedSincePlan) || upload.artifact || this.#config.options.onConflict !== 'overwrite') throw error;
               logger.warning(`${printable(key)} changed in the bucket after the plan: overwritten (on-conflict: overwrite).`);
               sent = await send(undefined);
             }
@@ -543,7 +543,9 @@ export class ScenarioSyncStep implements DeployStep<SyncPlan, SyncOutcome> {
             result.bytesUploaded += upload.size;
             uploadedKeys.push(key); // logged once at the end: a line per file costs a write each
           } catch (error) {
-            if (error instanceof ChangedSincePlan) result.changedAfterPlan.push(key);
+            // A run artifact a run wrote meanwhile is the run's to keep, as the plan keeps those that differ.
+            if (error instanceof ChangedSincePlan && upload.artifact) result.notes.push(`${upload.rel}: written by a run after the plan, the run's version is kept`);
+            else if (error instanceof ChangedSincePlan) result.changedAfterPlan.push(key);
             else result.failures.push({ key, error: (error as Error).message });
           }
         }),
