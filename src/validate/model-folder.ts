@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import type { Finding } from '../core/findings.ts';
+import { IgnoreBudgetExceeded, InvalidDockerPattern, firstIncluded, parseIgnoreLine, type IgnoreBudget, type IgnorePattern } from './docker-ignore.ts';
 
 const IGNORE_FILE = 'Dockerfile.dockerignore';
+/** Far larger than any real ignore file (a dozen lines): past it the file is not checked. */
+export const MAX_IGNORE_FILE_BYTES = 64 * 1024;
+/**
+ * Matcher steps the scenario check may take (a step is one pattern position on one character): some 0.2 s. Real
+ * ignore files against hundreds of scenarios take a few thousand; only patterns and names made to be slow reach it.
+ */
+export const IGNORE_CHECK_STEPS = 20_000_000;
 
 /**
  * Checks the model folder around the definition: the Dockerfile, its ignore file (which must keep scenario data
@@ -53,6 +60,18 @@ function checkIgnoreFile(modelFolder: string, modelName: string): Finding[] {
     ];
   }
 
+  const size = fs.statSync(ignoreFile).size;
+  if (size > MAX_IGNORE_FILE_BYTES) {
+    return [
+      {
+        severity: 'warning',
+        rule: 'model/ignore-file-too-large',
+        file: ignoreFile,
+        message: `${IGNORE_FILE} is ${size} bytes: an ignore file holds a few patterns, and the action checks none larger than ${MAX_IGNORE_FILE_BYTES} bytes (64 KiB), so it did not check that it keeps scenario data out of the image.`,
+      },
+    ];
+  }
+
   const findings: Finding[] = [];
   const patterns: IgnorePattern[] = [];
   const lines = fs.readFileSync(ignoreFile, 'utf8').split(/\r\n|\r|\n/);
@@ -76,55 +95,52 @@ function checkIgnoreFile(modelFolder: string, modelName: string): Finding[] {
         message: 'Remove the template note "<-- TO EDIT.": Docker reads it as part of the pattern, so this line ignores nothing.',
       });
     }
-    const pattern = parseIgnoreLine(line);
-    if (pattern) patterns.push(pattern);
+    try {
+      const pattern = parseIgnoreLine(line);
+      if (pattern) patterns.push(pattern);
+    } catch (error) {
+      if (!(error instanceof InvalidDockerPattern)) throw error;
+      findings.push({
+        severity: 'warning',
+        rule: 'model/ignore-pattern-invalid',
+        ...at(line.search(/\S/) + 1),
+        message: `Docker's pattern syntax refuses this pattern (${error.message}): expect the image build to fail on it. Fix the pattern.`,
+      });
+    }
   }
 
-  const scenarioPaths = sampleScenarioPaths(modelFolder, modelName);
-  const included = scenarioPaths.filter((candidate) => !isIgnored(candidate, patterns));
-  if (included.length > 0 && !findings.some((finding) => finding.rule === 'template/model-folder')) {
+  const folder = `${modelName}/scenarios`;
+  const budget: IgnoreBudget = { steps: IGNORE_CHECK_STEPS };
+  let included: string | undefined;
+  try {
+    const name = firstIncluded(folder, scenarioNames(modelFolder), patterns, budget);
+    included = name === undefined ? undefined : `${folder}/${name}`;
+  } catch (error) {
+    if (!(error instanceof IgnoreBudgetExceeded)) throw error;
+    findings.push({
+      severity: 'warning',
+      rule: 'model/ignore-file-too-complex',
+      file: ignoreFile,
+      message: `${IGNORE_FILE} is too costly to check against the scenario folders (its patterns, with many "*", against long folder names): the action did not check that it keeps scenario data out of the image. Write plain patterns such as \`${modelName}/scenarios/*\`.`,
+    });
+    return findings;
+  }
+  if (included !== undefined && !findings.some((finding) => finding.rule === 'template/model-folder')) {
     findings.push({
       severity: 'warning',
       rule: 'model/scenarios-in-image',
       file: ignoreFile,
-      message: `${IGNORE_FILE} does not exclude ${included[0]}: scenario data would be baked into the image. Add the line \`${modelName}/scenarios/*\` (paths start at the folder above the model).`,
+      message: `${IGNORE_FILE} does not exclude ${included}: scenario data would be baked into the image. Add the line \`${modelName}/scenarios/*\` (paths start at the folder above the model).`,
     });
   }
   return findings;
 }
 
-interface IgnorePattern {
-  negated: boolean;
-  matches: (candidate: string) => boolean;
-}
-
-/** One line of a .dockerignore, as Docker reads it: `#` comments, `!` negation, leading `/` and `./` dropped. */
-function parseIgnoreLine(line: string): IgnorePattern | undefined {
-  let text = line.trim();
-  if (text === '' || text.startsWith('#')) return undefined;
-  const negated = text.startsWith('!');
-  if (negated) text = text.slice(1).trim();
-  text = path.posix.normalize(text).replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
-  if (text === '' || text === '.') return undefined;
-  return { negated, matches: picomatch(text, { dot: true }) };
-}
-
-/** Docker excludes a path when it, or a folder above it, matches; the last matching line decides. */
-function isIgnored(candidate: string, patterns: readonly IgnorePattern[]): boolean {
-  const segments = candidate.split('/');
-  const prefixes = segments.map((_, index) => segments.slice(0, index + 1).join('/'));
-  let ignored = false;
-  for (const pattern of patterns) {
-    if (prefixes.some((prefix) => pattern.matches(prefix))) ignored = !pattern.negated;
-  }
-  return ignored;
-}
-
-/** The model's scenario folders, relative to the build context (the folder above the model). */
-function sampleScenarioPaths(modelFolder: string, modelName: string): string[] {
+/** The names in the model's scenarios folder (`base` when there is none: the web app needs it). */
+function scenarioNames(modelFolder: string): string[] {
   const scenarios = path.join(modelFolder, 'scenarios');
   const names = isDirectory(scenarios) ? fs.readdirSync(scenarios) : [];
-  return (names.length > 0 ? names : ['base']).map((name) => `${modelName}/scenarios/${name}`);
+  return names.length > 0 ? names : ['base'];
 }
 
 function relativeToParent(modelFolder: string, file: string): string {
