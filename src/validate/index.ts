@@ -1,10 +1,17 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ModelConfig } from '../core/config.ts';
 import type { Finding } from '../core/findings.ts';
-import { parseEnvFile } from '../core/env-file.ts';
+import { costlyBlankRun, parseEnvFile } from '../core/env-file.ts';
 import { resolveNames, type ResourceNames } from '../core/names.ts';
 import { checkModelFolder } from './model-folder.ts';
-import { BUILTIN_SUBSTITUTIONS, preloadJsonata, validateDefinition } from './definition/index.ts';
+import { checkModelLinks } from './model-links.ts';
+import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
+
+/** Larger than any real `.env` (a few names): past it the file is not parsed. */
+export const MAX_ENV_BYTES = 1024 * 1024;
+/** A UTF-8 byte-order mark: the action leaves it out of the definition, so it does not count towards the limit. */
+const BOM_BYTES = 3;
 
 export interface ValidationResult {
   findings: Finding[];
@@ -32,9 +39,29 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
     };
   }
 
-  const envText = readText(config.envFile)?.replace(/^\uFEFF/, '');
+  // Every file is sized before it is read: a pull request may hold a file of any size.
+  const env = readText(config.envFile, MAX_ENV_BYTES);
+  let envText = env?.text?.replace(/^\uFEFF/, '');
   const allNamesGiven = Object.keys(config.nameOverrides).length >= 3;
-  if (envText === undefined && !allNamesGiven) {
+  const blankRun = envText === undefined ? undefined : costlyBlankRun(envText);
+  if (blankRun) {
+    envText = undefined;
+    findings.push({
+      severity: 'error',
+      rule: 'names/env-blank-lines',
+      file: config.envFile,
+      line: blankRun.line,
+      column: 1,
+      message: `${path.basename(config.envFile)} has ${blankRun.lines} blank lines in a row from here: dotenv's parser would take minutes over them (it reads such a run again from each of its lines), so the action did not read the file. Remove the blank lines.`,
+    });
+  } else if (env?.tooLarge !== undefined) {
+    findings.push({
+      severity: 'error',
+      rule: 'names/env-too-large',
+      file: config.envFile,
+      message: `${path.basename(config.envFile)} is ${env.tooLarge}: a model's .env holds a few names (AWS_ECR_REPO_NAME=<the model name>), and the action reads none larger than ${MAX_ENV_BYTES} bytes (1 MiB). Keep only the model's settings in it.`,
+    });
+  } else if (envText === undefined && !allNamesGiven) {
     findings.push({
       severity: 'error',
       rule: 'names/env-missing',
@@ -45,19 +72,21 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
   const resolution = resolveNames(config.envFile, envText === undefined ? null : parseEnvFile(envText), config.nameOverrides);
   if (envText !== undefined || allNamesGiven) findings.push(...resolution.findings);
 
-  const rawDefinition = readText(config.definitionFile);
+  // Larger than the limit even without a byte-order mark: Step Functions refuses it, no need to read it. (Between
+  // the two, the text is read and validateDefinition decides on the bytes without the mark.)
+  const definition = readText(config.definitionFile, MAX_DEFINITION_BYTES + BOM_BYTES);
+  const rawDefinition = definition?.text;
   const definitionText = rawDefinition?.replace(/^\uFEFF/, '');
-  if (rawDefinition !== definitionText) {
+  if (definition?.tooLarge !== undefined) {
     findings.push({
-      severity: 'warning',
-      rule: 'definition/byte-order-mark',
+      severity: 'error',
+      rule: 'asl/size',
       file: config.definitionFile,
       line: 1,
       column: 1,
-      message: 'The file starts with a byte-order mark (as Windows Notepad saves UTF-8), which is not JSON: the action leaves it out when deploying; save the file as "UTF-8" without BOM.',
+      message: `The definition ${path.basename(config.definitionFile)} is ${definition.tooLarge}; Step Functions accepts at most ${MAX_DEFINITION_BYTES} bytes (1 MB). Split it (e.g. into nested state machines) or shorten it. The action did not read it further.`,
     });
-  }
-  if (definitionText === undefined) {
+  } else if (definitionText === undefined) {
     findings.push({
       severity: 'error',
       rule: 'definition/missing',
@@ -65,19 +94,71 @@ export async function validateModel(config: ModelConfig): Promise<ValidationResu
       message: 'No step-functions.json: copy the template into the model folder, or point input `definition` at the state machine definition.',
     });
   } else {
-    if (definitionText.includes('{%')) await preloadJsonata();
-    findings.push(
-      ...validateDefinition(definitionText, {
+    if (rawDefinition !== definitionText) {
+      findings.push({
+        severity: 'warning',
+        rule: 'definition/byte-order-mark',
         file: config.definitionFile,
-        modelFolder: config.modelFolder,
-        lambdaFunctionName: resolution.names.lambdaFunction?.value,
-        substitutions: new Set([...BUILTIN_SUBSTITUTIONS, ...Object.keys(config.substitutions)]),
-      }),
-    );
+        line: 1,
+        column: 1,
+        message: 'The file starts with a byte-order mark (as Windows Notepad saves UTF-8), which is not JSON: the action leaves it out when deploying; save the file as "UTF-8" without BOM.',
+      });
+    }
+    if (definitionText.includes('{%')) await preloadJsonata();
+    const definitionFindings = validateDefinition(definitionText, {
+      file: config.definitionFile,
+      modelFolder: config.modelFolder,
+      lambdaFunctionName: resolution.names.lambdaFunction?.value,
+      substitutions: new Set([...BUILTIN_SUBSTITUTIONS, ...Object.keys(config.substitutions)]),
+    });
+    // One by one: a broken definition may give half a million findings, too many to spread as arguments.
+    for (const finding of definitionFindings) findings.push(finding);
   }
 
   findings.push(...checkModelFolder(config.modelFolder, config.modelName));
-  return { findings: collapseRepeats(findings), names: resolution.names, definitionText };
+  for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
+  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText };
+}
+
+/**
+ * Findings listed per file, at most: a broken file can give half a million (one per line), which would take the
+ * run many seconds to print and summarize, where GitHub shows a few dozen annotations anyway.
+ */
+export const MAX_FINDINGS_PER_FILE = 1000;
+
+/**
+ * The first MAX_FINDINGS_PER_FILE findings of each file (in their order: by position for the definition), then one
+ * finding, as severe as the worst one left out, that says how many more there are.
+ */
+export function capPerFile(findings: readonly Finding[]): Finding[] {
+  const perFile = new Map<string, { kept: number; left: Finding[] }>();
+  const kept: Finding[] = [];
+  for (const finding of findings) {
+    let file = perFile.get(finding.file);
+    if (!file) perFile.set(finding.file, (file = { kept: 0, left: [] }));
+    if (file.kept < MAX_FINDINGS_PER_FILE) {
+      file.kept += 1;
+      kept.push(finding);
+    } else {
+      file.left.push(finding);
+    }
+  }
+  for (const [file, { left }] of perFile) {
+    if (left.length === 0) continue;
+    const count = (severity: Finding['severity']) => left.filter((finding) => finding.severity === severity).length;
+    const [errors, warnings, notices] = [count('error'), count('warning'), count('notice')];
+    const counted = (number: number, noun: string) => (number === 0 ? [] : [`${number} ${noun}${number === 1 ? '' : 's'}`]);
+    const parts = [...counted(errors, 'error'), ...counted(warnings, 'warning'), ...counted(notices, 'notice')];
+    kept.push({
+      severity: errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'notice',
+      rule: 'findings/more',
+      file,
+      line: left[0].line,
+      column: left[0].column,
+      message: `${left.length} more findings in this file, from here on, are not listed (${parts.join(', ')}): fix the first ${MAX_FINDINGS_PER_FILE}, then validate again.`,
+    });
+  }
+  return kept;
 }
 
 /**
@@ -112,12 +193,34 @@ export function collapseRepeats(findings: readonly Finding[]): Finding[] {
   return kept;
 }
 
-function readText(file: string): string | undefined {
+/**
+ * A file's text; or, when it is larger than `maxBytes`, its size as a phrase (then it is not read); or undefined
+ * when there is no such file. At most `maxBytes + 1` bytes are ever read: a symbolic link to a device that never
+ * ends (/dev/zero) is "larger" too.
+ */
+function readText(file: string, maxBytes: number): { text?: string; tooLarge?: string } | undefined {
+  let descriptor: number;
   try {
-    return fs.readFileSync(file, 'utf8');
+    descriptor = fs.openSync(file, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
     throw error;
+  }
+  try {
+    const stats = fs.fstatSync(descriptor);
+    if (stats.isDirectory()) return undefined;
+    if (stats.size > maxBytes) return { tooLarge: `${stats.size} bytes` };
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const read = fs.readSync(descriptor, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxBytes) return { tooLarge: `more than ${maxBytes} bytes` };
+    return { text: buffer.toString('utf8', 0, length) };
+  } finally {
+    fs.closeSync(descriptor);
   }
 }
 

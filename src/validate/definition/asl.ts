@@ -49,6 +49,11 @@ interface Block {
 const STATE_TYPES = new Set(['Task', 'Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map']);
 const FLOW_TYPES = new Set(['Task', 'Pass', 'Wait', 'Parallel', 'Map']);
 const STATE_NAME_MAX = 80;
+/**
+ * Different JSONata expressions checked per definition: each parse costs some 25 microseconds, so the 60,000 of a
+ * 1 MB definition made of them would take seconds. A real definition holds a few hundred.
+ */
+export const MAX_JSONATA_EXPRESSIONS = 10_000;
 const MAX_SECONDS = 99999999;
 const MAX_DELAY_SECONDS = 31622400;
 
@@ -130,6 +135,10 @@ export class AslChecker {
   /** Every state name of the machine: AWS requires them unique across all blocks. */
   readonly #allNames = new Map<string, { key: Node; block: Block }>();
   #topLanguage: QueryLanguage = 'JSONPath';
+  /** What checkJsonata said of each expression seen (an expression repeated is parsed once). */
+  readonly #jsonata = new Map<string, string | undefined>();
+  /** JSONata expressions left unchecked past MAX_JSONATA_EXPRESSIONS, and where the first one is. */
+  #jsonataSkipped = { count: 0, offset: 0 };
 
   constructor(report: Report, onState: (state: VisitedState) => void) {
     this.#report = report;
@@ -161,6 +170,9 @@ export class AslChecker {
     this.#checkString(fields.get('Version'));
     this.#checkBlock(root, fields, 'the state machine');
     this.#checkTransitions();
+    if (this.#jsonataSkipped.count > 0) {
+      report.warning('jsonata/not-checked', this.#jsonataSkipped.offset, `The definition holds more than ${MAX_JSONATA_EXPRESSIONS} different JSONata expressions: the action checked the first ${MAX_JSONATA_EXPRESSIONS}, not the ${this.#jsonataSkipped.count} from here on (Step Functions checks them when the definition is deployed).`);
+    }
   }
 
   #checkString(field: Field | undefined): void {
@@ -340,7 +352,7 @@ export class AslChecker {
           const elsewhere = this.#allNames.get(transition.target);
           report.error('asl/next-target', transition.node.offset, elsewhere
             ? `${transition.via} of state "${transition.from}" goes to "${transition.target}", which is in ${elsewhere.block.label}: a state can only go to states of its own block. Point it to a state of ${block.label}.`
-            : `${transition.via} of state "${transition.from}" goes to "${transition.target}", but there is no such state in ${block.label}${suggest(transition.target, block.names.keys())}. Fix the name or add the state.`);
+            : `${transition.via} of state "${transition.from}" goes to "${transition.target}", but there is no such state in ${block.label}${suggest(transition.target, similarNames(block))}. Fix the name or add the state.`);
           continue;
         }
         let targets = targetsOf.get(transition.from);
@@ -351,7 +363,7 @@ export class AslChecker {
       if (start === undefined || block.names.size === 0) continue;
       if (!block.names.has(start)) {
         if (!isPlaceholder(start)) {
-          report.error('asl/start-at', block.startAt!.value!.offset, `"StartAt" of ${block.label} names "${start}", but there is no such state in it${suggest(start, block.names.keys())}. Use the name of its first state.`);
+          report.error('asl/start-at', block.startAt!.value!.offset, `"StartAt" of ${block.label} names "${start}", but there is no such state in it${suggest(start, similarNames(block))}. Use the name of its first state.`);
         }
         continue;
       }
@@ -446,10 +458,17 @@ export class AslChecker {
     const visit = (current: Node, skipBlocks: boolean) => {
       if (current.type === 'string') {
         const text = current.value as string;
-        if (isJsonataString(text)) {
-          const problem = checkJsonata(text);
-          if (problem) this.#report.error('jsonata/syntax', current.offset, `${problem}.`);
+        if (!isJsonataString(text)) return;
+        let problem = this.#jsonata.get(text);
+        if (problem === undefined && !this.#jsonata.has(text)) {
+          if (this.#jsonata.size >= MAX_JSONATA_EXPRESSIONS) {
+            if (this.#jsonataSkipped.count++ === 0) this.#jsonataSkipped.offset = current.offset;
+            return;
+          }
+          problem = checkJsonata(text);
+          this.#jsonata.set(text, problem);
         }
+        if (problem) this.#report.error('jsonata/syntax', current.offset, `${problem}.`);
         return;
       }
       if (current.type === 'object') {
@@ -867,10 +886,29 @@ function capitalize(text: string): string {
 }
 
 /** ` (did you mean "X"?)` when a name differs from an existing one only by case or surrounding spaces. */
-function suggest(name: string, names: Iterable<string>): string {
-  const wanted = name.trim().toLowerCase();
-  for (const candidate of names) {
-    if (candidate.trim().toLowerCase() === wanted) return ` (did you mean "${candidate}"?)`;
+function suggest(name: string, similar: ReadonlyMap<string, string>): string {
+  const candidate = similar.get(normalized(name));
+  return candidate === undefined ? '' : ` (did you mean "${candidate}"?)`;
+}
+
+function normalized(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/**
+ * A block's state names by their normalized form (the first name of each form), built once per block: thousands
+ * of wrong targets each compared with thousands of names was quadratic.
+ */
+const similarCache = new WeakMap<Block, Map<string, string>>();
+function similarNames(block: Block): Map<string, string> {
+  let similar = similarCache.get(block);
+  if (!similar) {
+    similar = new Map();
+    for (const candidate of block.names.keys()) {
+      const key = normalized(candidate);
+      if (!similar.has(key)) similar.set(key, candidate);
+    }
+    similarCache.set(block, similar);
   }
-  return '';
+  return similar;
 }

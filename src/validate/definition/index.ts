@@ -4,7 +4,8 @@ import { AslChecker } from './asl.ts';
 import { isStrictJson, treeOfValidJson } from './fast-tree.ts';
 import { QuetzalChecker, checkHardCodedArn } from './quetzal.ts';
 import { LineIndex, Report } from './report.ts';
-import { sanitizeTemplate } from './sanitize.ts';
+import { MAX_JSON_DEPTH, firstTooDeep } from './nesting.ts';
+import { type SanitizedText, sanitizeTemplate } from './sanitize.ts';
 import { findPlaceholders } from './substitutions.ts';
 import { fieldsOf } from './tree.ts';
 
@@ -99,14 +100,36 @@ export function validateDefinition(text: string, context: DefinitionContext): Fi
   const report = new Report(context.file, new LineIndex(text));
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DEFINITION_BYTES) {
+    // Past the limit AWS refuses the definition whatever it holds: reading it further would only cost time.
     report.error('asl/size', 0, `The definition is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES} bytes (1 MB). Split it (e.g. into nested state machines) or shorten it.`);
+    return report.findings;
   }
   // Strict JSON (the usual case) has no comment nor bare placeholder: no need to sanitize, and a fast tree will do.
+  // (JSON.parse is not recursive: any nesting is safe here.)
   const strict = isStrictJson(text);
   const sanitized = strict ? { text, toEditLines: new Set<number>(), changed: false } : sanitizeTemplate(text, report);
+  // The tree builders and the checkers recurse once per level: stop before a nesting that would exhaust the stack.
+  const tooDeep = firstTooDeep(sanitized.text);
+  if (tooDeep !== -1) {
+    const bracket = sanitized.text[tooDeep];
+    report.error('json/too-deep', tooDeep, `This "${bracket}" opens level ${MAX_JSON_DEPTH + 1} of arrays and objects nested in each other: the action checks definitions nested at most ${MAX_JSON_DEPTH} deep (real definitions nest some 20 at most), so it checked nothing else. Flatten the value.`);
+    return sortFindings(report.findings);
+  }
+  try {
+    checkTree(sanitized, strict, report, context);
+  } catch (error) {
+    // A last safety net: a hostile shape the limits above did not foresee becomes one finding, not a crash.
+    if (!(error instanceof RangeError)) throw error;
+    const start = sanitized.text.search(/\S/);
+    report.error('definition/too-complex', Math.max(start, 0), `The action could not finish checking this definition (${error.message}): simplify it (fewer nested or repeated values), then validate again.`);
+  }
+  return sortFindings(report.findings);
+}
+
+function checkTree(sanitized: SanitizedText, strict: boolean, report: Report, context: DefinitionContext): void {
   const errors: ParseError[] = [];
   const root = strict
-    ? treeOfValidJson(text)
+    ? treeOfValidJson(sanitized.text)
     : parseTree(sanitized.text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   // jsonc-parser may report two errors for one mistake (e.g. "," expected, then a property name expected):
   // one error per line is enough to point at it.
@@ -118,7 +141,7 @@ export function validateDefinition(text: string, context: DefinitionContext): Fi
   }
   if (!root) {
     if (errors.length === 0) report.error('json/syntax', 0, 'The definition is empty: write a JSON object with "StartAt" and "States".');
-    return sortFindings(report.findings);
+    return;
   }
   checkValues(root, sanitized.text, report, context, sanitized.toEditLines);
   // The state machine is only checked when the JSON could be read whole: a partial tree would give false errors.
@@ -126,5 +149,4 @@ export function validateDefinition(text: string, context: DefinitionContext): Fi
     const quetzal = new QuetzalChecker(report, context);
     new AslChecker(report, (state) => quetzal.checkState(state)).check(root);
   }
-  return sortFindings(report.findings);
 }

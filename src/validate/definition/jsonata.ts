@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { MAX_JSONATA_DEPTH, firstTooDeepJsonata } from './nesting.ts';
+import { shown } from './paths.ts';
 
 /**
  * JSONata expressions (`"{% ... %}"`) are checked with the real `jsonata` parser, the same library Step Functions
@@ -40,18 +42,27 @@ export function isJsonataString(value: string): boolean {
 /** Returns what is wrong with a `{% ... %}` string, or undefined when it is well formed. */
 export function checkJsonata(value: string): string | undefined {
   if (!value.endsWith('%}') || value.length < 4) {
-    return `JSONata expression "${value}" must start with "{%" and end with "%}"`;
+    return `JSONata expression "${shown(value)}" must start with "{%" and end with "%}"`;
   }
   const expression = value.slice(2, -2);
   if (expression.trim() === '') return 'empty JSONata expression "{% %}": write an expression between the delimiters';
   const parse = loadJsonata();
+  // The jsonata parser is recursive: brackets nested past the limit would exhaust the stack.
+  const tooDeep = firstTooDeepJsonata(expression);
+  if (tooDeep !== -1) return tooDeepMessage(value, `its brackets nest more than ${MAX_JSONATA_DEPTH} deep (at character ${tooDeep + 1} of the expression)`);
   if (!parse) return undefined;
   try {
     parse(expression);
     return undefined;
   } catch (error) {
+    // Nesting without brackets (`1 ? 1 : 1 ? ...`, `- - - 1`) can still exhaust the stack.
+    if (error instanceof RangeError) return tooDeepMessage(value, `the parser ran out of stack (${error.message})`);
     const detail = error as { message?: string; position?: number; token?: string };
     const where = typeof detail.position === 'number' ? ` (near character ${detail.position} of the expression)` : '';
-    return `JSONata syntax error in "${value}": ${detail.message ?? String(error)}${where}`;
+    return `JSONata syntax error in "${shown(value)}": ${detail.message ?? String(error)}${where}`;
   }
+}
+
+function tooDeepMessage(value: string, why: string): string {
+  return `JSONata expression "${shown(value)}" is nested too deeply to check: ${why}. Real expressions nest a few levels: split it (e.g. into variables with "Assign")`;
 }

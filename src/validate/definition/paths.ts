@@ -4,6 +4,8 @@
  * Hand-written single-pass scanners: no regular expression runs over user text, so there is no backtracking trap.
  */
 
+import { MAX_INTRINSIC_DEPTH } from './nesting.ts';
+
 export type PathKind = 'path' | 'reference' | 'result';
 
 interface PathScan {
@@ -124,18 +126,23 @@ function scanPath(text: string, start: number, inArgument: boolean): PathScan {
   return { end: index, ambiguous };
 }
 
+/** A value as quoted in a message: a long one is cut (the finding points at it anyway). */
+export function shown(value: string): string {
+  return value.length > 200 ? `${value.slice(0, 100)}...${value.slice(-40)}` : value;
+}
+
 /** Checks a Path-valued field. Returns what is wrong, or undefined when the path is well formed. */
 export function checkPath(value: string, kind: PathKind): string | undefined {
   if (value.length === 0 || value.charCodeAt(0) !== 36) {
-    return `"${value}" is not a path: a path starts with "$" (e.g. "$.field")`;
+    return `"${shown(value)}" is not a path: a path starts with "$" (e.g. "$.field")`;
   }
   if (kind === 'result' && value.startsWith('$$')) {
-    return `"${value}" writes into the context object: ResultPath may not start with "$$"`;
+    return `"${shown(value)}" writes into the context object: ResultPath may not start with "$$"`;
   }
   const scan = scanPath(value, 0, false);
-  if (scan.error) return `"${value}" is not a valid path: ${scan.error}`;
+  if (scan.error) return `"${shown(value)}" is not a valid path: ${scan.error}`;
   if (kind !== 'path' && scan.ambiguous) {
-    return `"${value}" must be a Reference Path, which selects a single value: the operator "${scan.ambiguous}" is not allowed (only ".field" and "[index]" or "['field']")`;
+    return `"${shown(value)}" must be a Reference Path, which selects a single value: the operator "${scan.ambiguous}" is not allowed (only ".field" and "[index]" or "['field']")`;
   }
   return undefined;
 }
@@ -176,7 +183,11 @@ function arguments_(count: number): string {
   return count === 1 ? '1 argument' : `${count} arguments`;
 }
 
-function scanIntrinsic(text: string, start: number): IntrinsicScan {
+/** Scans one call at `start`; `depth` is its nesting level (1 for the outermost call). */
+function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
+  if (depth > MAX_INTRINSIC_DEPTH) {
+    return { end: start, error: `the call at character ${start + 1} is nested ${depth} deep: the action checks intrinsic functions nested at most ${MAX_INTRINSIC_DEPTH} deep (real definitions nest a few); flatten the expression` };
+  }
   let index = start;
   while (index < text.length && (isIdentifierPart(text.charCodeAt(index)) || text.charCodeAt(index) === 46)) index++;
   const name = text.slice(start, index);
@@ -243,7 +254,7 @@ function scanIntrinsic(text: string, start: number): IntrinsicScan {
       } else if (text.startsWith('false', index)) {
         index += 5;
       } else if (text.startsWith('States.', index)) {
-        const nested = scanIntrinsic(text, index);
+        const nested = scanIntrinsic(text, index, depth + 1);
         if (nested.error) return nested;
         index = nested.end;
       } else {
@@ -284,7 +295,7 @@ function scanIntrinsic(text: string, start: number): IntrinsicScan {
 export function checkDynamicValue(value: string): string | undefined {
   if (value.charCodeAt(0) === 36) return checkPath(value, 'path');
   if (!value.startsWith('States.')) {
-    return `"${value}" is neither a path (starting with "$") nor an intrinsic function (States.Format(...), ...): a field whose name ends in ".$" needs one of them (or drop ".$" to pass the text as is)`;
+    return `"${shown(value)}" is neither a path (starting with "$") nor an intrinsic function (States.Format(...), ...): a field whose name ends in ".$" needs one of them (or drop ".$" to pass the text as is)`;
   }
   return checkIntrinsic(value);
 }
@@ -292,8 +303,8 @@ export function checkDynamicValue(value: string): string | undefined {
 /** Checks a whole string as one intrinsic function call. */
 export function checkIntrinsic(value: string): string | undefined {
   const scan = scanIntrinsic(value, 0);
-  if (scan.error) return `"${value}" is not a valid intrinsic function: ${scan.error}`;
+  if (scan.error) return `"${shown(value)}" is not a valid intrinsic function: ${scan.error}`;
   const end = skipSpace(value, scan.end);
-  if (end !== value.length) return `"${value}" has unexpected text after the intrinsic function at character ${end + 1}`;
+  if (end !== value.length) return `"${shown(value)}" has unexpected text after the intrinsic function at character ${end + 1}`;
   return undefined;
 }

@@ -17,18 +17,64 @@ export interface SanitizedText {
 
 const BARE_PLACEHOLDER = /<([A-Za-z_][A-Za-z0-9_.-]*)>/y;
 const TO_EDIT = /^#+\s*TO\s*EDIT\b/i;
-const KEY = /"((?:[^"\\\n]|\\.)*)"\s*:/g;
+
+/**
+ * The last `"key":` of a line and whether its value opens an object, in one walk over the line: strings are
+ * skipped with their escapes, and a string followed by optional white space and ":" is a key. (A regular
+ * expression retried from every quote was quadratic on a long line of escaped quotes.)
+ */
+function lastKey(line: string): { key: string; opensObject: boolean } | undefined {
+  let found: { key: string; valueAt: number } | undefined;
+  const length = line.length;
+  let index = 0;
+  while (index < length) {
+    if (line.charCodeAt(index) !== 34 /* " */) {
+      index++;
+      continue;
+    }
+    const start = index + 1;
+    let end = -1;
+    for (index = start; index < length; index++) {
+      const code = line.charCodeAt(index);
+      if (code === 92 /* \ */) index++;
+      else if (code === 34) {
+        end = index;
+        break;
+      }
+    }
+    if (end === -1) break; // an unclosed string runs to the end of the line
+    index = end + 1;
+    let after = index;
+    while (after < length && isSpace(line.charCodeAt(after))) after++;
+    if (line.charCodeAt(after) === 58 /* : */) {
+      found = { key: line.slice(start, end), valueAt: after + 1 };
+      index = after + 1;
+    }
+  }
+  if (!found) return undefined;
+  let value = found.valueAt;
+  while (value < length && isSpace(line.charCodeAt(value))) value++;
+  return { key: found.key, opensObject: line.charCodeAt(value) === 123 /* { */ };
+}
+
+/** JavaScript's white space (what `\s` and `trim()` skip). */
+function isSpace(code: number): boolean {
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+
+/** A comment as quoted in a message: long ones are cut (the finding points at it anyway). */
+function quoted(comment: string): string {
+  return comment.length > 80 ? `${comment.slice(0, 77)}...` : comment;
+}
 
 /** What the user should change on a `# TO EDIT` line, read from the last key found before the comment. */
 function whatToEdit(lineBeforeComment: string): string {
-  let key: string | undefined;
-  let afterColon = '';
-  for (const match of lineBeforeComment.matchAll(KEY)) {
-    key = match[1];
-    afterColon = lineBeforeComment.slice(match.index + match[0].length).trim();
-  }
-  if (key === undefined) return 'edit this line for your model';
-  if (afterColon.startsWith('{')) {
+  const last = lastKey(lineBeforeComment);
+  if (last === undefined) return 'edit this line for your model';
+  const key = last.key;
+  if (last.opensObject) {
     return `rename the state "${key}" to the name of your step (and every "Next" that points to it)`;
   }
   switch (key) {
@@ -87,10 +133,10 @@ export function sanitizeTemplate(text: string, report: Report): SanitizedText {
         report.error(
           'template/to-edit',
           index,
-          `Template marker "${comment}" is still here: ${whatToEdit(text.slice(lineStart, index))}, then remove the comment (JSON has no comments).`,
+          `Template marker "${quoted(comment)}" is still here: ${whatToEdit(text.slice(lineStart, index))}, then remove the comment (JSON has no comments).`,
         );
       } else {
-        report.error('json/comment', index, `"#" comments are not JSON and AWS rejects them: remove "${comment}".`);
+        report.error('json/comment', index, `"#" comments are not JSON and AWS rejects them: remove "${quoted(comment)}".`);
       }
       blank(index, end);
       index = end;
