@@ -5,18 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLI, ROOT, copyModel, runAction, spawnNode } from '../helpers/action.ts';
+import { FIXTURES, NO_AWS, CLI, copyModel, runAction, spawnNode } from '../helpers/action.ts';
 
-const FIXTURES = path.join(ROOT, '__tests__', 'fixtures', 'models');
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  // Any AWS call would fail fast here: validate mode must make none.
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-};
 
 describe('validate mode, the pull-request check', () => {
   it('passes a valid model with no AWS credentials, and says where each name came from', async () => {

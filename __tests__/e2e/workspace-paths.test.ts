@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, ROOT, errorMessages, runAction, spawnNode } from '../helpers/action.ts';
+import { FIXTURES, NO_AWS, CLI, errorMessages, runAction, spawnNode } from '../helpers/action.ts';
 
-const FIXTURES = path.join(ROOT, '__tests__', 'fixtures', 'models');
-const NO_AWS = {
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-};
 /** The name the model outside the workspace gives its resources: seen in any output once its .env is read. */
 const SENTINEL = 'quetzal-elsewhere-sentinel';
 

@@ -12,6 +12,18 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ACTION = path.join(ROOT, 'dist', 'index.js');
 /** The CLI is the same bundle, started with arguments. */
 export const CLI = ACTION;
+/** Test fixtures: models as users write them. */
+export const FIXTURES = path.join(ROOT, '__tests__', 'fixtures', 'models');
+
+/** The environment of a pull-request check: no AWS credentials, and any AWS call would fail fast. */
+export const NO_AWS = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+};
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';

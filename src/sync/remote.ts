@@ -61,15 +61,24 @@ export type ManifestRead =
   | { state: 'read'; manifest: SyncManifest; etag: string }
   | { state: 'damaged'; problem: string; etag: string };
 
+/**
+ * A key as S3 lists it with `EncodingType: url` (as the AWS CLI asks, and decodes with unquote_plus): XML cannot
+ * carry every character a key may hold (a carriage return comes back as a line feed), the encoded key can.
+ */
+export function decodeListedKey(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+}
+
 /** Every object under `prefix` (all pages). */
 export async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, RemoteObject>> {
   const objects = new Map<string, RemoteObject>();
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, EncodingType: 'url' }));
     for (const item of page.Contents ?? []) {
-      if (item.Key === undefined || !item.Key.startsWith(prefix)) continue;
-      const rel = item.Key.slice(prefix.length);
+      const key = item.Key === undefined ? undefined : page.EncodingType === 'url' ? decodeListedKey(item.Key) : item.Key;
+      if (key === undefined || !key.startsWith(prefix)) continue;
+      const rel = key.slice(prefix.length);
       if (rel === '' || rel.endsWith('/')) continue; // folder markers made by consoles
       objects.set(rel, { rel, etag: normaliseEtag(item.ETag ?? ''), size: item.Size ?? 0 });
     }
