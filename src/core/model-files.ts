@@ -77,3 +77,52 @@ export async function listTree(folder: string): Promise<Tree> {
   tree.refused.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return tree;
 }
+
+/** Model-wide files, synced to `_common/` with the docs folder. */
+export const MODEL_WIDE_FILES = ['modelConfig.json', 'steps.json'] as const;
+
+/**
+ * The model-wide files and the docs folder (`docs-folder`, relative to the model) as the sync reads them: their
+ * regular files, keyed `modelConfig.json`, `steps.json`, `docs/<path>`, and every entry refused, a folder on the
+ * way to a nested docs folder (`site/docs`) included.
+ */
+export async function listModelWide(modelFolder: string, docsFolder: string): Promise<Tree & { hasDocs: boolean }> {
+  const tree: Tree & { hasDocs: boolean } = { files: [], refused: [], hasDocs: false };
+  for (const name of MODEL_WIDE_FILES) {
+    const path = join(modelFolder, name);
+    const kind = pathKind(path);
+    if (kind === 'file') tree.files.push({ rel: name, path, size: lstatSync(path).size });
+    else if (kind === 'link' || kind === 'other') tree.refused.push({ path, problem: entryProblem(name, kind)! });
+  }
+  const parts = docsFolder.split('/');
+  for (let depth = 1; depth < parts.length; depth += 1) {
+    const above = join(modelFolder, ...parts.slice(0, depth));
+    const kind = pathKind(above);
+    if (kind === 'link') tree.refused.push({ path: above, problem: LINK_PROBLEM });
+    if (kind !== 'directory') return tree;
+  }
+  const docsPath = join(modelFolder, ...parts);
+  const docs = await listTree(docsPath);
+  tree.refused.push(...docs.refused);
+  tree.hasDocs = pathKind(docsPath) === 'directory';
+  for (const file of docs.files) tree.files.push({ ...file, rel: `docs/${file.rel}` });
+  return tree;
+}
+
+/**
+ * The folders under `<model>/scenarios/` as the sync sees them, sorted: hidden ones (`.ipynb_checkpoints`) are no
+ * scenarios, a link is refused, other entries are passed over. `scenarios/` itself as a link is refused.
+ */
+export async function listScenarioFolders(scenariosFolder: string): Promise<{ names: string[]; refused: RefusedEntry[] }> {
+  const kind = pathKind(scenariosFolder);
+  if (kind === 'link' || kind === 'other') return { names: [], refused: [{ path: scenariosFolder, problem: entryProblem('scenarios', kind)! }] };
+  if (kind !== 'directory') return { names: [], refused: [] };
+  const names: string[] = [];
+  const refused: RefusedEntry[] = [];
+  for (const entry of await readdir(scenariosFolder, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isSymbolicLink()) refused.push({ path: join(scenariosFolder, entry.name), problem: LINK_PROBLEM });
+    else if (entry.isDirectory()) names.push(entry.name);
+  }
+  return { names: names.sort(), refused };
+}

@@ -23,10 +23,11 @@ export function printable(text: string): string {
   return text.replace(CONTROL, escapeControl);
 }
 
+const HAS_CONTROL = new RegExp(CONTROL.source);
+
 /** True when `text` holds a character `printable` would escape. */
 export function hasControlCharacter(text: string): boolean {
-  CONTROL.lastIndex = 0;
-  return CONTROL.test(text);
+  return HAS_CONTROL.test(text);
 }
 
 /**

@@ -1,8 +1,6 @@
 /** What the model folder holds: its scenarios and model-wide files, as S3-relative paths. */
-import { lstatSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { entryProblem, listTree, pathKind, type RefusedEntry, type TreeFile } from '../core/model-files.ts';
+import { listModelWide, listScenarioFolders, listTree, pathKind, type RefusedEntry, type TreeFile } from '../core/model-files.ts';
 import { printable } from '../core/printable.ts';
 import { scenarioNameProblem } from './options.ts';
 import { DeployError } from '../deploy/step.ts';
@@ -31,29 +29,19 @@ function refuse(refused: readonly RefusedEntry[]): void {
  */
 export async function listLocalScenarios(modelFolder: string): Promise<string[]> {
   const folder = scenariosFolder(modelFolder);
-  const kind = pathKind(folder);
-  if (kind === undefined) return [];
-  if (kind !== 'directory') refuse([{ path: folder, problem: entryProblem('scenarios', kind === 'link' ? 'link' : 'other') ?? 'is not a folder' }]);
-  const names: string[] = [];
-  const refused: RefusedEntry[] = [];
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    if (entry.isSymbolicLink()) {
-      refused.push({ path: join(folder, entry.name), problem: entryProblem(entry.name, 'link')! });
-      continue;
-    }
-    if (!entry.isDirectory()) continue;
-    const problem = scenarioNameProblem(entry.name);
+  if (pathKind(folder) === 'file') refuse([{ path: folder, problem: 'is not a folder' }]);
+  const { names, refused } = await listScenarioFolders(folder);
+  refuse(refused);
+  for (const name of names) {
+    const problem = scenarioNameProblem(name);
     if (problem) {
       throw new DeployError(
-        `Scenario folder ${JSON.stringify(join(folder, entry.name))} cannot be synced because ${problem}.`,
+        `Scenario folder ${JSON.stringify(join(folder, name))} cannot be synced because ${problem}.`,
         'Rename the folder: a scenario name becomes the S3 prefix "<name>/".',
       );
     }
-    names.push(entry.name);
   }
-  refuse(refused);
-  return names.sort();
+  return names;
 }
 
 /** True when the scenario's folder exists (a link to a folder counts: listing it is refused). */
@@ -71,26 +59,7 @@ export async function listFilesUnder(folder: string): Promise<LocalFile[]> {
 
 /** Model-wide files, keyed under `_common/`: modelConfig.json, steps.json, and the docs folder. */
 export async function listCommonFiles(modelFolder: string, docsFolder: string): Promise<{ files: LocalFile[]; hasDocs: boolean }> {
-  const files: LocalFile[] = [];
-  const refused: RefusedEntry[] = [];
-  for (const name of ['modelConfig.json', 'steps.json']) {
-    const path = join(modelFolder, name);
-    const kind = pathKind(path);
-    if (kind === 'file') files.push({ rel: name, path, size: lstatSync(path).size });
-    else if (kind === 'link' || kind === 'other') refused.push({ path, problem: entryProblem(name, kind)! });
-  }
-  const docsParts = docsFolder.split('/');
-  const docsPath = join(modelFolder, ...docsParts);
-  // A folder on the way to a nested docs folder (`site/docs`) must not be a link either.
-  for (let depth = 1; depth < docsParts.length; depth += 1) {
-    const above = join(modelFolder, ...docsParts.slice(0, depth));
-    const kind = pathKind(above);
-    if (kind === 'link') refuse([{ path: above, problem: entryProblem(docsParts[depth - 1], 'link')! }]);
-    if (kind !== 'directory') return { files, hasDocs: false };
-  }
-  const docs = await listTree(docsPath);
-  refuse([...refused, ...docs.refused]);
-  const hasDocs = pathKind(docsPath) === 'directory';
-  for (const file of docs.files) files.push({ ...file, rel: `docs/${file.rel}` });
+  const { files, refused, hasDocs } = await listModelWide(modelFolder, docsFolder);
+  refuse(refused);
   return { files, hasDocs };
 }
