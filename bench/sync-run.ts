@@ -4,8 +4,8 @@
  * Prints the step outputs as JSON on stdout.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { ScenarioSyncStep, parseSyncOptions } from '../src/sync/index.ts';
-import { silentLogger } from '../src/core/logger.ts';
+import { ScenarioSyncStep, parseSyncOptions } from '../src/scenarios/index.ts';
+import { silentLogger } from '../src/ground/logger.ts';
 
 const [endpoint, bucket, modelFolder, scenarios = 'all'] = process.argv.slice(2);
 if (!endpoint || !bucket || !modelFolder) {

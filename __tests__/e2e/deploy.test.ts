@@ -10,7 +10,7 @@ import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand } from '
 import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
-import { silentLogger } from '../../src/core/logger.ts';
+import { silentLogger } from '../../src/ground/logger.ts';
 import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
 import { errorMessages, runAction, type ActionRun } from '../helpers/action.ts';
 import { startRefusingProxy, type RefusingProxy } from '../helpers/refusing-proxy.ts';

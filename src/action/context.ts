@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { GitContext } from '../core/git.ts';
-import type { RunContext } from '../core/config.ts';
+import type { GitContext } from '../ground/git.ts';
+import type { RunContext } from '../ground/settings/model.ts';
 
 /** What the GitHub runner tells the action about this run, read from its environment and event file. */
 export function runnerContext(env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext } {

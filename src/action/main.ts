@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { cancelOnSignals } from '../core/cancel.ts';
-import { parseModelConfig } from '../core/config.ts';
-import { sortFindings, type Finding } from '../core/findings.ts';
-import type { Logger } from '../core/logger.ts';
-import { printable } from '../core/printable.ts';
-import { runModel } from '../core/run.ts';
-import { findingLocation, renderSummary } from '../core/summary.ts';
+import { cancelOnSignals } from '../ground/cancel.ts';
+import { parseModelConfig } from '../ground/settings/model.ts';
+import { sortFindings, type Finding } from '../ground/findings.ts';
+import type { Logger } from '../ground/logger.ts';
+import { printable } from '../ground/printable.ts';
+import { runModel } from '../pipeline/run.ts';
+import { findingLocation, renderSummary } from '../pipeline/summary.ts';
 import { VERSION } from '../version.ts';
 import { runnerContext } from './context.ts';
 import { Runner, type AnnotationProperties } from './runner.ts';

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import { outputLines } from '../core/printable.ts';
+import { outputLines } from '../ground/printable.ts';
 
 export interface AnnotationProperties {
   title?: string;

@@ -25,9 +25,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '../core/logger.ts';
-import { printable } from '../core/printable.ts';
-import { DeployError } from '../deploy/step.ts';
+import type { Logger } from '../ground/logger.ts';
+import { printable } from '../ground/printable.ts';
+import { DeployError } from '../ground/step.ts';
 
 export const LOCK_KEY = '_common/.deploy-lock.json';
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelConfig } from '../core/config.ts';
-import type { Finding } from '../core/findings.ts';
-import { costlyBlankRun, parseEnvFile } from '../core/env-file.ts';
-import { resolveNames, type ResourceNames } from '../core/names.ts';
+import type { ModelConfig } from '../ground/settings/model.ts';
+import type { Finding } from '../ground/findings.ts';
+import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
+import { resolveNames, type ResourceNames } from '../ground/names.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';

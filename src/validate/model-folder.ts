@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Finding } from '../core/findings.ts';
+import type { Finding } from '../ground/findings.ts';
 import { IgnoreBudgetExceeded, InvalidDockerPattern, firstIncluded, parseIgnoreLine, type IgnoreBudget, type IgnorePattern } from './docker-ignore.ts';
 
 const IGNORE_FILE = 'Dockerfile.dockerignore';

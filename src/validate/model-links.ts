@@ -4,8 +4,8 @@
  * learns it before the deploy does. The listings are the sync's own.
  */
 import { join } from 'node:path';
-import type { Finding } from '../core/findings.ts';
-import { listModelWide, listScenarioFolders, listTree } from '../core/model-files.ts';
+import type { Finding } from '../ground/findings.ts';
+import { listModelWide, listScenarioFolders, listTree } from '../ground/model-files.ts';
 
 export async function checkModelLinks(modelFolder: string, docsFolder: string): Promise<Finding[]> {
   const scenarios = join(modelFolder, 'scenarios');

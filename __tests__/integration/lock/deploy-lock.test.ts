@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StandardRetryStrategy } from '@smithy/core/retry';
-import type { Logger } from '../../../src/core/logger.ts';
-import { DeployError } from '../../../src/deploy/step.ts';
+import type { Logger } from '../../../src/ground/logger.ts';
+import { DeployError } from '../../../src/ground/step.ts';
 import {
   DEFAULT_LOCK_TIMEOUT_MINUTES,
   DEFAULT_LOCK_TTL_MINUTES,

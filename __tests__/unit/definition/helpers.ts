@@ -1,4 +1,4 @@
-import type { Finding } from '../../../src/core/findings.ts';
+import type { Finding } from '../../../src/ground/findings.ts';
 import { BUILTIN_SUBSTITUTIONS, type DefinitionContext, validateDefinition } from '../../../src/validate/definition/index.ts';
 
 export const FILE = '/models/quetzal-test/step-functions.json';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { MAX_JSONATA_EXPRESSIONS } from '../../../src/validate/definition/asl.ts';
 import { BUILTIN_SUBSTITUTIONS } from '../../../src/validate/definition/index.ts';
 import { MAX_INTRINSIC_DEPTH, MAX_JSONATA_DEPTH, MAX_JSON_DEPTH, firstTooDeep } from '../../../src/validate/definition/nesting.ts';
-import type { Finding } from '../../../src/core/findings.ts';
+import type { Finding } from '../../../src/ground/findings.ts';
 import { callGuarded } from '../validate/guarded.ts';
 import { at, machine, ruleAt, validate, where } from './helpers.ts';
 

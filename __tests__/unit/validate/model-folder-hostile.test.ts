@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Finding } from '../../../src/core/findings.ts';
+import type { Finding } from '../../../src/ground/findings.ts';
 import { MAX_IGNORE_FILE_BYTES, checkModelFolder } from '../../../src/validate/model-folder.ts';
 import { callGuarded } from './guarded.ts';
 

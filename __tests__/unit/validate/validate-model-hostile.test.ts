@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseModelConfig } from '../../../src/core/config.ts';
-import type { Finding } from '../../../src/core/findings.ts';
+import { parseModelConfig } from '../../../src/ground/settings/model.ts';
+import type { Finding } from '../../../src/ground/findings.ts';
 import { MAX_FINDINGS_PER_FILE, type ValidationResult, validateModel } from '../../../src/validate/index.ts';
 import { callGuarded } from './guarded.ts';
 

@@ -1,5 +1,5 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { type Finding, sortFindings } from '../../core/findings.ts';
+import { type Finding, sortFindings } from '../../ground/findings.ts';
 import { AslChecker } from './asl.ts';
 import { isStrictJson, treeOfValidJson } from './fast-tree.ts';
 import { QuetzalChecker, checkHardCodedArn } from './quetzal.ts';

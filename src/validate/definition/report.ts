@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../../core/findings.ts';
+import type { Finding, Severity } from '../../ground/findings.ts';
 
 /** Turns character offsets into 1-based line and column numbers, with one pass over the text. */
 export class LineIndex {

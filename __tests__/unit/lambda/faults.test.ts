@@ -1,0 +1,92 @@
+/**
+ * The Lambda step when AWS misbehaves in ways moto never does: an update that stays in progress, a create whose
+ * answer was lost, a read that keeps failing. Each ends in a clear DeployError or in the intended state.
+ */
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  LambdaServiceException,
+  PublishVersionCommand,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import type { LambdaStepOptions } from '../../../src/lambda/step.ts';
+import { DeployError } from '../../../src/ground/step.ts';
+import { NEW_DIGEST, REPOSITORY_URI, makeLambdaStep } from '../pipeline/helpers.ts';
+
+const lambdaMock = mockClient(LambdaClient);
+afterEach(() => lambdaMock.reset());
+
+const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`;
+const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live';
+const status = (LastUpdateStatus: 'InProgress' | 'Successful') => ({ Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus } });
+const conflict = () => new ResourceConflictException({ message: 'The operation cannot be performed at this time. An update is in progress', $metadata: {} });
+
+/** Waits for an update in progress only a fraction of a second (wait-timeout-minutes 0.003). */
+const makeStep = (overrides: Partial<LambdaStepOptions> = {}) => makeLambdaStep({ waitTimeoutMinutes: 0.003, ...overrides });
+
+test('an update of someone else that never ends (ResourceConflictException past wait-timeout-minutes): a clear error, no other write', async () => {
+  lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict());
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, /UpdateFunctionCode on quetzal-paris kept failing with ResourceConflictException \(an update in progress\) for 0\.003 minute/);
+    assert.match(error.hint ?? '', /wait-timeout-minutes/);
+    return true;
+  });
+  assert.ok(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length >= 2, 'it waited and tried again');
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+});
+
+test('an update stuck InProgress while waiting out a conflict: the error names LastUpdateStatus and the input to raise', async () => {
+  lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict());
+  lambdaMock.on(GetFunctionCommand).resolves(status('InProgress'));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, /still updating \(LastUpdateStatus InProgress\) after 0\.003 minute/);
+    assert.match(error.hint ?? '', /wait-timeout-minutes/);
+    return true;
+  });
+});
+
+test('CreateAlias whose answer was lost (the retry meets "alias already exists"): the alias is moved, the deploy goes on', async () => {
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: 'abc123' } }, State: 'Active' });
+  lambdaMock.on(PublishVersionCommand).resolves({ Version: '3' });
+  lambdaMock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: {} }));
+  lambdaMock.on(CreateAliasCommand).rejects(new ResourceConflictException({ message: 'Alias already exists: live', $metadata: {} }));
+  lambdaMock.on(UpdateAliasCommand).resolves({ AliasArn: ALIAS_ARN });
+  const { step } = makeStep({ publish: true, alias: 'live' });
+  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  assert.equal(outcome.aliasArn, ALIAS_ARN);
+  assert.equal(lambdaMock.commandCalls(CreateAliasCommand).length, 1, 'not retried in a loop');
+  assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '3' });
+});
+
+test('a read that keeps failing after every SDK retry is a DeployError naming the call and saying to re-run', async () => {
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  lambdaMock
+    .on(GetFunctionConfigurationCommand)
+    .resolvesOnce({}) // the plan's read; apply's read is the one that keeps failing
+    .rejects(new LambdaServiceException({ name: 'ServiceException', $fault: 'server', message: 'An internal error occurred.', $metadata: { httpStatusCode: 500 } }));
+  const { step } = makeStep();
+  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, /GetFunctionConfiguration on quetzal-paris failed: ServiceException \(HTTP 500\)/);
+    assert.match(error.hint ?? '', /re-run/);
+    return true;
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * The image step: build the model's image from the folder above the model folder, for the Lambda's platform,
+ * and push it to the ECR repository under the commit SHA (and the git tag on tag refs). When the tag is
+ * already in the repository, nothing is built or pushed (unless force-build); missing extra tags are added
+ * by pointing them at the existing manifest.
+ */
+import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { formatBytes } from '../ground/format.ts';
+import type { Logger } from '../ground/logger.ts';
+import type { AwsClients } from '../ground/aws.ts';
+import type { DockerEngine } from './docker.ts';
+import type { DeployOptions, GitContext } from '../ground/settings/deploy.ts';
+import { imageTagsFor } from '../ground/settings/deploy.ts';
+import type { DeployTarget, Preflight } from '../pipeline/preflight.ts';
+import { describeError } from '../pipeline/preflight.ts';
+import { INDEX_MANIFEST_TYPES, RegistryClient, compressedSize, parseImageReference } from './registry.ts';
+import type { RegistryCredentials } from './registry.ts';
+import { DeployError } from '../ground/step.ts';
+import type { DeployStep, StepReport } from '../ground/step.ts';
+
+export interface ImagePlan {
+  repositoryUri: string;
+  /** Tags in push order; the first is the primary tag (IMAGE_TAG). */
+  tags: string[];
+  platform: string;
+  /** build = build and push; reuse = the primary tag is already in the repository. */
+  action: 'build' | 'reuse';
+  /** Why a build is needed or not, for the summary. */
+  reason: string;
+  /** Digest of the primary tag when it exists. */
+  existingDigest?: string;
+  /** Tags to add to the existing manifest (reuse only). */
+  missingTags: string[];
+  context: string;
+  dockerfile: string;
+  cacheFrom: string[];
+  /** The image the deploy will use when it is already known (reuse), as repository@digest. */
+  imageUri?: string;
+}
+
+export interface ImageOutcome {
+  repositoryUri: string;
+  tags: string[];
+  digest: string;
+  /** repository@digest */
+  imageUri: string;
+  built: boolean;
+  /** Layers uploaded by docker push (0 when nothing was pushed). */
+  layersPushed: number;
+  tagsAdded: string[];
+  /** Bytes the image takes in the registry (compressed), when its manifest says. */
+  sizeBytes?: number;
+}
+
+export interface ImageStepOptions {
+  clients: AwsClients;
+  logger: Logger;
+  preflight: Preflight;
+  target: DeployTarget;
+  options: Pick<DeployOptions, 'buildContext' | 'dockerfile' | 'buildArgs' | 'imageTag' | 'forceBuild'>;
+  git: GitContext;
+  docker: DockerEngine;
+  /** Check that the Docker daemon answers when a build is planned (deploy mode: true; plan mode: false). */
+  requireDocker: boolean;
+  /** The clock for the OCI `created` label. */
+  now?: () => Date;
+}
+
+export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
+  readonly name = 'image' as const;
+  readonly #o: ImageStepOptions;
+  #registry?: { client: RegistryClient; credentials: RegistryCredentials };
+
+  constructor(options: ImageStepOptions) {
+    this.#o = options;
+  }
+
+  async plan(): Promise<ImagePlan> {
+    const { preflight, target, options, git } = this.#o;
+    const repository = preflight.repository;
+    const fn = preflight.function;
+    if (!repository || !fn) throw new Error('ImageStep needs the repository and the function from the preflight.');
+    const tags = imageTagsFor(options, git);
+    const context = resolve(options.buildContext ?? dirname(target.modelDir));
+    const dockerfile = resolve(options.dockerfile ?? join(target.modelDir, 'Dockerfile'));
+    const { client } = await this.#registryClient();
+    const repositoryPath = parseImageReference(repository.uri).repository;
+
+    const [existing, ...others] = await Promise.all(tags.map((tag) => client.manifestInfo(repositoryPath, tag)));
+    const base = { repositoryUri: repository.uri, tags, platform: fn.platform, context, dockerfile, missingTags: [] as string[] };
+
+    let reuse = false;
+    let reason: string;
+    if (!existing) {
+      reason = `tag ${tags[0]} is not in the repository`;
+    } else if ((INDEX_MANIFEST_TYPES as readonly string[]).includes(existing.mediaType)) {
+      reason = `tag ${tags[0]} is an image index (${existing.mediaType}), which Lambda rejects: rebuilding`;
+    } else if (options.forceBuild) {
+      reason = `tag ${tags[0]} exists, rebuilding because force-build is true`;
+    } else {
+      reuse = true;
+      reason = `tag ${tags[0]} is already in the repository`;
+    }
+
+    if (reuse && existing) {
+      const missingTags = tags.filter((tag, index) => index > 0 && others[index - 1]?.digest !== existing.digest);
+      return {
+        ...base,
+        action: 'reuse',
+        reason,
+        existingDigest: existing.digest,
+        missingTags,
+        cacheFrom: [],
+        imageUri: `${repository.uri}@${existing.digest}`,
+      };
+    }
+
+    await mustExist(context, 'build context', 'input `build-context`');
+    await mustExist(dockerfile, 'Dockerfile', 'input `dockerfile`');
+    if (this.#o.requireDocker) await this.#o.docker.info();
+    const cacheFrom = fn.imageUri.startsWith(`${repository.uri}:`) || fn.imageUri.startsWith(`${repository.uri}@`) ? [fn.imageUri] : [];
+    return { ...base, action: 'build', reason, existingDigest: existing?.digest, cacheFrom };
+  }
+
+  async apply(plan: ImagePlan): Promise<ImageOutcome> {
+    const { logger } = this.#o;
+    const repositoryPath = parseImageReference(plan.repositoryUri).repository;
+    const { client, credentials } = await this.#registryClient();
+    if (plan.action === 'reuse' && plan.existingDigest) {
+      for (const tag of plan.missingTags) {
+        logger.info(`Tagging ${plan.repositoryUri}@${plan.existingDigest} as ${tag} (no build, no layer pushed).`);
+        await client.tagManifest(repositoryPath, plan.existingDigest, tag);
+      }
+      logger.info(`Image ${plan.repositoryUri}:${plan.tags[0]} is already in the repository: nothing built or pushed.`);
+      const manifest = await client.getManifest(repositoryPath, plan.existingDigest);
+      return {
+        sizeBytes: manifest && compressedSize(manifest.body),
+        repositoryUri: plan.repositoryUri,
+        tags: plan.tags,
+        digest: plan.existingDigest,
+        imageUri: `${plan.repositoryUri}@${plan.existingDigest}`,
+        built: false,
+        layersPushed: 0,
+        tagsAdded: plan.missingTags,
+      };
+    }
+
+    const { docker, target, options, git } = this.#o;
+    const references = plan.tags.map((tag) => `${plan.repositoryUri}:${tag}`);
+    try {
+      await docker.login(credentials.endpoint, credentials.username, credentials.password);
+      const labels: Record<string, string> = {
+        'org.opencontainers.image.revision': git.sha,
+        'org.opencontainers.image.created': (this.#o.now ?? (() => new Date()))().toISOString(),
+      };
+      if (git.repositoryUrl) labels['org.opencontainers.image.source'] = git.repositoryUrl;
+      const { builder } = await docker.build({
+        context: plan.context,
+        dockerfile: plan.dockerfile,
+        tags: references,
+        buildArgs: { QUETZAL_MODEL_NAME: basename(target.modelDir), IMAGE_TAG: plan.tags[0], ...options.buildArgs },
+        labels,
+        platform: plan.platform,
+        cacheFrom: plan.cacheFrom,
+      });
+      logger.info(`Built with the ${builder} builder.`);
+      let digest = '';
+      let layersPushed = 0;
+      for (const reference of references) {
+        const pushed = await docker.push(reference);
+        if (digest && pushed.digest !== digest) {
+          throw new DeployError(`Pushing ${reference} gave digest ${pushed.digest}, not ${digest}.`);
+        }
+        digest = pushed.digest;
+        layersPushed += pushed.layersPushed;
+      }
+      const stored = await client.getManifest(repositoryPath, plan.tags[0]);
+      if (!stored || stored.digest !== digest) {
+        throw new DeployError(`The registry does not show ${references[0]} at ${digest} after the push.`);
+      }
+      if ((INDEX_MANIFEST_TYPES as readonly string[]).includes(stored.mediaType)) {
+        throw new DeployError(
+          `${references[0]} was pushed as an image index (${stored.mediaType}); Lambda needs a single image manifest.`,
+          'Build one platform without attestations (--provenance=false --sbom=false).',
+        );
+      }
+      return {
+        sizeBytes: compressedSize(stored.body),
+        repositoryUri: plan.repositoryUri,
+        tags: plan.tags,
+        digest,
+        imageUri: `${plan.repositoryUri}@${digest}`,
+        built: true,
+        layersPushed,
+        tagsAdded: plan.tags,
+      };
+    } finally {
+      await docker.dispose();
+    }
+  }
+
+  reportPlan(plan: ImagePlan): StepReport {
+    const details: StepReport['details'] = [
+      ['Repository', plan.repositoryUri],
+      ['Tags', plan.tags.join(', ')],
+      ['Platform', plan.platform],
+      ['Why', plan.reason],
+    ];
+    if (plan.action === 'reuse') {
+      details.push(['Digest', plan.existingDigest ?? '']);
+      if (plan.missingTags.length > 0) details.push(['Tags to add', plan.missingTags.join(', ')]);
+    } else {
+      details.push(['Build context', plan.context], ['Dockerfile', plan.dockerfile]);
+      if (plan.cacheFrom.length > 0) details.push(['Build cache from', plan.cacheFrom.join(', ')]);
+    }
+    return {
+      step: 'image',
+      status: plan.action === 'reuse' ? (plan.missingTags.length > 0 ? 'present, would add tags' : 'present, no build') : 'would build and push',
+      details,
+      outputs: plan.imageUri ? { 'image-uri': plan.imageUri, 'image-digest': plan.existingDigest ?? '' } : {},
+    };
+  }
+
+  reportOutcome(outcome: ImageOutcome): StepReport {
+    return {
+      step: 'image',
+      status: outcome.built ? 'built and pushed' : outcome.tagsAdded.length > 0 ? 'present, tags added' : 'unchanged',
+      details: [
+        ['Image', outcome.imageUri],
+        ['Tags', outcome.tags.join(', ')],
+        ['Layers pushed', String(outcome.layersPushed)],
+        ...(outcome.sizeBytes === undefined ? [] : [['Size (compressed)', formatBytes(outcome.sizeBytes)] as [string, string]]),
+      ],
+      outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
+    };
+  }
+
+  async #registryClient(): Promise<{ client: RegistryClient; credentials: RegistryCredentials }> {
+    if (this.#registry) return this.#registry;
+    const { clients, logger, preflight } = this.#o;
+    let output;
+    try {
+      output = await clients.ecr.send(
+        new GetAuthorizationTokenCommand(preflight.repository?.registryId ? { registryIds: [preflight.repository.registryId] } : {}),
+      );
+    } catch (error) {
+      throw new DeployError(`ECR GetAuthorizationToken failed: ${describeError(error)}`, 'The role needs ecr:GetAuthorizationToken.', {
+        cause: error,
+      });
+    }
+    const data = output.authorizationData?.[0];
+    if (!data?.authorizationToken || !data.proxyEndpoint) throw new DeployError('ECR GetAuthorizationToken returned no token.');
+    const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const credentials = { endpoint: data.proxyEndpoint, username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    logger.secret(credentials.password);
+    logger.secret(data.authorizationToken);
+    this.#registry = { client: new RegistryClient(credentials), credentials };
+    return this.#registry;
+  }
+}
+
+async function mustExist(path: string, what: string, input: string): Promise<void> {
+  try {
+    await access(path, fsConstants.R_OK);
+  } catch {
+    throw new DeployError(`The ${what} ${path} does not exist.`, `Check ${input}.`);
+  }
+}

@@ -1,0 +1,94 @@
+import type { ModelConfig, Mode } from '../ground/settings/model.ts';
+import type { Finding } from '../ground/findings.ts';
+import { countBySeverity } from '../ground/findings.ts';
+import { changedFilesBetween, type GitContext } from '../ground/git.ts';
+import type { InputGetter } from '../ground/inputs.ts';
+import { checkName, RESOURCE_INPUTS, type ResourceKind } from '../ground/names.ts';
+import type { Logger } from '../ground/logger.ts';
+import type { StepReport } from '../ground/step.ts';
+import { validateModel, type ValidationResult } from '../validate/index.ts';
+
+export interface RunDependencies {
+  logger: Logger;
+  /** The same input getter the config was parsed with: deploy and sync parse their own options from it. */
+  get: InputGetter;
+  git: GitContext;
+  /** Aborted when the run is cancelled: no new step starts, the deploy lock is released, the summary still written. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  mode: Mode;
+  validation: ValidationResult;
+  /** One report per deploy step, in order (plan and deploy modes). */
+  steps: StepReport[];
+  /** Action outputs, by name. */
+  outputs: Record<string, string>;
+  /** Links to each resource in the AWS console (plan and deploy modes, once the account is known). */
+  consoleLinks?: Partial<Record<ResourceKind, string>>;
+  /** Why the run failed, when it did: findings over the threshold, or a deploy error. */
+  failure?: { message: string; hint?: string };
+  seconds: number;
+}
+
+/** config → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
+export async function runModel(config: ModelConfig, dependencies: RunDependencies): Promise<RunResult> {
+  const started = performance.now();
+  // Plan and deploy: the files the push changed (which scenarios to sync) are asked of git at once, so that git
+  // runs while the model is validated and the deploy code loads.
+  const pushChanges = config.mode === 'validate' ? undefined : changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after);
+  const validation = await validateModel(config);
+  const result: RunResult = {
+    mode: config.mode,
+    validation,
+    steps: [],
+    outputs: validationOutputs(validation),
+    seconds: 0,
+  };
+  result.failure = validationFailure(validation.findings, config.failOnWarnings);
+
+  if (result.failure === undefined && config.mode !== 'validate') {
+    // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.
+    const { runDeploy } = await import('./deploy.ts');
+    const deployment = await runDeploy(config, validation, dependencies, pushChanges);
+    result.steps = deployment.steps;
+    result.consoleLinks = deployment.consoleLinks;
+    Object.assign(result.outputs, deployment.outputs);
+    result.failure = deployment.failure;
+  } else if (result.failure !== undefined && config.mode !== 'validate') {
+    result.failure.message += ' Nothing was written to AWS.';
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+function validationFailure(findings: readonly Finding[], failOnWarnings: boolean): RunResult['failure'] {
+  const counts = countBySeverity(findings);
+  if (counts.error > 0) {
+    return { message: `Validation found ${plural(counts.error, 'error')}${counts.warning ? ` and ${plural(counts.warning, 'warning')}` : ''}.` };
+  }
+  if (failOnWarnings && counts.warning > 0) {
+    return { message: `Validation found ${plural(counts.warning, 'warning')} and \`fail-on-warnings\` is true.` };
+  }
+  return undefined;
+}
+
+function validationOutputs(validation: ValidationResult): Record<string, string> {
+  const counts = countBySeverity(validation.findings);
+  const outputs: Record<string, string> = {
+    errors: String(counts.error),
+    warnings: String(counts.warning),
+    notices: String(counts.notice),
+  };
+  // A name is an output only once it passed AWS's rules: on a pull request it is the PR author's text, and a
+  // workflow may paste an output into a shell.
+  for (const [kind, input] of Object.entries(RESOURCE_INPUTS) as Array<[ResourceKind, string]>) {
+    const name = validation.names[kind];
+    if (name && checkName(kind, name.value) === undefined) outputs[input] = name.value;
+  }
+  return outputs;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

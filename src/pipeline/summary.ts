@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { countBySeverity, sortFindings, type Finding } from '../ground/findings.ts';
+import { mdCode, mdRow, mdText } from '../ground/markdown.ts';
+import { RESOURCE_LABELS, type ResourceKind } from '../ground/names.ts';
+import type { RunResult } from './run.ts';
+
+const ICONS = { error: '❌', warning: '⚠️', notice: 'ℹ️' } as const;
+
+/** Where a finding points, relative to the workspace: `model/step-functions.json:12:5`. */
+export function findingLocation(finding: Finding, workspace: string): string {
+  if (finding.file === '') return '(inputs)';
+  const file = path.relative(workspace, finding.file).split(path.sep).join('/') || path.basename(finding.file);
+  return [file, finding.line, finding.column].filter((part) => part !== undefined).join(':');
+}
+
+/** The job summary, as Markdown. The Action writes it to GITHUB_STEP_SUMMARY; the CLI can print it. */
+export function renderSummary(result: RunResult, workspace: string, version: string): string {
+  const counts = countBySeverity(result.validation.findings);
+  const lines: string[] = [];
+  const verdict = result.failure ? `❌ ${paragraph(result.failure.message)}` : '✅ Success';
+  lines.push(`## Quetzal deploy — ${result.mode}`, '', verdict, '');
+
+  const names = Object.entries(result.validation.names) as Array<[ResourceKind, { value: string; source: string }]>;
+  if (names.length > 0) {
+    const links = result.consoleLinks;
+    lines.push(links ? '| Resource | Name | From | Console |' : '| Resource | Name | From |', links ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
+    for (const [kind, name] of names) {
+      // The source is the action's own words (an input's name, a `.env` line and one of its known keys).
+      const cells = [RESOURCE_LABELS[kind], mdCode(name.value), name.source];
+      if (links) cells.push(links[kind] ? `[open](${links[kind]})` : '');
+      lines.push(mdRow(cells));
+    }
+    lines.push('');
+  }
+
+  lines.push(`### Validation: ${counts.error} errors, ${counts.warning} warnings, ${counts.notice} notices`, '');
+  if (result.validation.findings.length > 0) {
+    lines.push('| | Where | Finding | Rule |', '| --- | --- | --- | --- |');
+    for (const finding of sortFindings(result.validation.findings)) {
+      lines.push(mdRow([ICONS[finding.severity], mdCode(findingLocation(finding, workspace)), mdText(finding.message), mdCode(finding.rule)]));
+    }
+    lines.push('');
+  }
+
+  for (const step of result.steps) {
+    lines.push(`### ${step.step}: ${step.status}${step.seconds === undefined ? '' : ` (${step.seconds.toFixed(1)} s)`}`, '');
+    if (step.details.length > 0) {
+      lines.push('| | |', '| --- | --- |');
+      for (const [label, value] of step.details) lines.push(mdRow([mdText(label), mdText(value)]));
+      lines.push('');
+    }
+    if (step.markdown) lines.push(step.markdown, '');
+  }
+  if (result.failure?.hint) lines.push(`> ${paragraph(result.failure.hint)}`, '');
+  lines.push(`<sub>quetzal/deploy-action ${version} · ${result.seconds.toFixed(1)} s</sub>`, '');
+  return lines.join('\n');
+}
+
+/** A message of several lines (a list of problems) as one Markdown paragraph, each line escaped. */
+function paragraph(message: string): string {
+  return message.split('\n').map(mdText).join('<br>');
+}
