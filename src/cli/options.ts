@@ -15,3 +15,19 @@ export const BOOLEAN_INPUTS = new Set<string>(['fail-on-warnings', 'force-build'
 
 /** Options of the CLI alone. */
 export const CLI_FLAGS = ['help', 'version', 'summary', 'verbose'] as const;
+
+/**
+ * A word after a true/false flag that is taken as its value rather than as the model folder: the spellings the
+ * parser accepts (true, True, TRUE, false, ...) and the ones it refuses with a message (yes, no, on, off, 1, 0), so
+ * that `--force-build yes` fails naming the input instead of deploying a model folder called `yes`.
+ */
+const BOOLEAN_WORD = /^(true|false|yes|no|on|off|1|0)$/i;
+
+/** `--force-build` alone becomes `--force-build=true`; `--force-build false` and `--force-build=false` stay as written. */
+export function expandBareBooleans(argv: readonly string[]): string[] {
+  return argv.map((argument, index) => {
+    const name = argument.startsWith('--') ? argument.slice(2) : '';
+    const next = argv[index + 1];
+    return BOOLEAN_INPUTS.has(name) && !(next !== undefined && BOOLEAN_WORD.test(next)) ? `--${name}=true` : argument;
+  });
+}

@@ -29,7 +29,11 @@ export function tagOfRef(ref: string | undefined): string | undefined {
 const SHA = /^[0-9a-f]{4,64}$/i;
 const run = promisify(execFile);
 
-/** Runs git in `cwd` (paths printed as they are, not quoted) and returns its standard output. */
+/**
+ * Runs git in `cwd` (paths printed as they are, not quoted; no shell) and returns its standard output.
+ * Not @actions/exec: it splits every output into lines as it comes, re-reading all that has no line feed yet, and
+ * `-z` listings have none: 230 ms instead of 45 for 50,000 paths (4.9 MB), 780 instead of 100 for twice as many.
+ */
 export async function git(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await run('git', ['-c', 'core.quotepath=off', ...args], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' });
   return stdout;

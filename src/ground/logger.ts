@@ -1,6 +1,6 @@
 /**
- * How the core speaks to whoever runs it. The GitHub Action maps this onto @actions/core,
- * the CLI onto the terminal; tests collect it. The core never imports @actions/core.
+ * How the steps speak to whoever runs them. The Action maps this onto @actions/core (src/action/runner.ts), the
+ * CLI onto the terminal; tests collect it. Only the doors know which.
  */
 export interface Logger {
   info(message: string): void;
@@ -19,24 +19,3 @@ export const silentLogger: Logger = {
   secret: () => {},
   group: (_title, task) => task(),
 };
-
-/**
- * A logger whose messages wait until `release()`, then pass straight through: a task started early (the scenario
- * plan starts before the preflight) writes its lines under its own heading. Secrets are marked at once.
- */
-export function heldLogger(target: Logger): Logger & { release(): void } {
-  let held: Array<() => void> | undefined = [];
-  const hold = (write: () => void) => (held ? held.push(write) : write());
-  return {
-    info: (message) => hold(() => target.info(message)),
-    warning: (message) => hold(() => target.warning(message)),
-    debug: (message) => hold(() => target.debug(message)),
-    secret: (value) => target.secret(value),
-    group: (title, task) => target.group(title, task),
-    release() {
-      const writes = held ?? [];
-      held = undefined;
-      for (const write of writes) write();
-    },
-  };
-}

@@ -32,7 +32,7 @@ export interface Tree {
 const LINK_PROBLEM = 'is a symbolic link, which the action never follows (it could point outside the model, at the runner\'s secrets): commit the file or folder itself';
 
 /** Why the entry at `path` cannot be synced, or undefined for a regular file or folder with a printable name. */
-export function entryProblem(name: string, kind: 'file' | 'directory' | 'link' | 'other'): string | undefined {
+function entryProblem(name: string, kind: 'file' | 'directory' | 'link' | 'other'): string | undefined {
   if (kind === 'link') return LINK_PROBLEM;
   if (kind === 'other') return 'is not a regular file (a FIFO, socket or device): remove it from the model folder';
   if (hasControlCharacter(name)) return 'has a control character (a line feed, a tab, an escape) in its name: rename it';
@@ -79,7 +79,7 @@ export async function listTree(folder: string): Promise<Tree> {
 }
 
 /** Model-wide files, synced to `_common/` with the docs folder. */
-export const MODEL_WIDE_FILES = ['modelConfig.json', 'steps.json'] as const;
+const MODEL_WIDE_FILES = ['modelConfig.json', 'steps.json'] as const;
 
 /**
  * The model-wide files and the docs folder (`docs-folder`, relative to the model) as the sync reads them: their

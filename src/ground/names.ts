@@ -29,7 +29,7 @@ export const RESOURCE_INPUTS: Record<ResourceKind, string> = {
   stateMachine: 'state-machine',
 };
 
-export const ENV_KEYS = {
+const ENV_KEYS = {
   ecrRepository: 'AWS_ECR_REPO_NAME',
   lambdaFunction: 'AWS_LAMBDA_FUNCTION_NAME',
   bucket: 'AWS_BUCKET_NAME',
@@ -114,7 +114,7 @@ function sameAs(name: ResourceName | undefined): ResourceName | undefined {
 }
 
 /** `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME; a plain name stays as it is. */
-export function lambdaNameOf(nameOrArn: string): string {
+function lambdaNameOf(nameOrArn: string): string {
   const match = /^arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+)/.exec(nameOrArn);
   return match ? match[1] : nameOrArn;
 }

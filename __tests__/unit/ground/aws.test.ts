@@ -6,9 +6,13 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import { createAwsClients, destroyAwsClients, loadContainerSteps, type AwsClients } from '../../../src/ground/aws.ts';
-import { DEFAULT_MAX_ATTEMPTS, parseDeployOptions } from '../../../src/ground/settings/deploy.ts';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
+import { AwsClients, type AwsClientOptions } from '../../../src/ground/aws.ts';
+import { DEFAULT_MAX_ATTEMPTS, parseDeploySettings } from '../../../src/ground/settings/deploy.ts';
 
 type Answer = (request: IncomingMessage, response: ServerResponse) => void;
 let server: Server;
@@ -31,7 +35,6 @@ const internalError: Answer = (_request, response) => {
 const hang: Answer = () => {};
 
 before(async () => {
-  await loadContainerSteps();
   server = createServer((request, response) => {
     requests += 1;
     request.resume();
@@ -46,14 +49,17 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function clientsFor(options: Parameters<typeof createAwsClients>[0]): AwsClients {
+function clientsFor(options: AwsClientOptions): AwsClients {
   Object.assign(process.env, { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
-  clients = createAwsClients({ region: 'eu-west-3', ...options });
+  clients = new AwsClients({ region: 'eu-west-3', ...options });
   return clients;
 }
 
+/** The Step Functions client of a pool. */
+const sfnOf = (options: AwsClientOptions) => clientsFor(options).client(SFNClient);
+
 afterEach(() => {
-  if (clients) destroyAwsClients(clients);
+  clients?.destroy();
   clients = undefined;
   answers = [];
   requests = 0;
@@ -65,14 +71,15 @@ afterEach(() => {
 
 test('the default is 8 attempts per call, for the clients and for input max-attempts', async () => {
   assert.equal(DEFAULT_MAX_ATTEMPTS, 8);
-  assert.equal(parseDeployOptions(() => '').maxAttempts, 8);
-  const { sfn, s3, lambda, ecr, sts } = clientsFor({});
-  for (const client of [sfn, s3, lambda, ecr, sts]) assert.equal(await client.config.maxAttempts(), 8);
+  assert.equal(parseDeploySettings(() => '').maxAttempts, 8);
+  const pool = clientsFor({});
+  const made = [pool.client(SFNClient), pool.client(S3Client), pool.client(LambdaClient), pool.client(ECRClient), pool.client(STSClient)];
+  for (const client of made) assert.equal(await client.config.maxAttempts(), 8);
 });
 
 test('a call failing 4 times in a row (HTTP 500) succeeds on its 5th attempt', async () => {
   answers = [internalError, internalError, internalError, internalError];
-  const { sfn } = clientsFor({ maxAttempts: 5 });
+  const sfn = sfnOf({ maxAttempts: 5 });
   const answer = await sfn.send(new ListStateMachinesCommand({}));
   assert.deepEqual(answer.stateMachines, []);
   assert.equal(requests, 5);
@@ -81,7 +88,7 @@ test('a call failing 4 times in a row (HTTP 500) succeeds on its 5th attempt', a
 
 test('max-attempts bounds the attempts: the error of the last one is thrown', async () => {
   answers = [internalError, internalError, internalError, internalError];
-  const { sfn } = clientsFor({ maxAttempts: 3 });
+  const sfn = sfnOf({ maxAttempts: 3 });
   await assert.rejects(sfn.send(new ListStateMachinesCommand({})), (error: Error & { $metadata?: { attempts?: number } }) => {
     assert.equal(error.name, 'InternalFailure');
     assert.equal(error.$metadata?.attempts, 3);
@@ -92,7 +99,7 @@ test('max-attempts bounds the attempts: the error of the last one is thrown', as
 
 test('an advisory call (the online definition check) is tried twice, not max-attempts times: it is skipped, not waited for', async () => {
   answers = [internalError, internalError, internalError, internalError];
-  const { sfnAdvisory } = clientsFor({});
+  const sfnAdvisory = clientsFor({}).advisoryClient(SFNClient);
   assert.equal(await sfnAdvisory.config.maxAttempts(), 2);
   await assert.rejects(sfnAdvisory.send(new ListStateMachinesCommand({})), (error: Error & { $metadata?: { attempts?: number } }) => {
     assert.equal(error.$metadata?.attempts, 2);
@@ -103,7 +110,7 @@ test('an advisory call (the online definition check) is tried twice, not max-att
 
 test('a call whose answer never comes times out, and the next attempt goes through', async () => {
   answers = [hang];
-  const { sfn } = clientsFor({ socketTimeoutMs: 300 });
+  const sfn = sfnOf({ socketTimeoutMs: 300 });
   const started = performance.now();
   const answer = await sfn.send(new ListStateMachinesCommand({}));
   assert.deepEqual(answer.stateMachines, []);
@@ -113,17 +120,33 @@ test('a call whose answer never comes times out, and the next attempt goes throu
 
 test('with one attempt, a call whose answer never comes fails with a timeout instead of hanging', async () => {
   answers = [hang];
-  const { sfn } = clientsFor({ socketTimeoutMs: 300, maxAttempts: 1 });
+  const sfn = sfnOf({ socketTimeoutMs: 300, maxAttempts: 1 });
   await assert.rejects(sfn.send(new ListStateMachinesCommand({})), (error: Error) => {
     assert.match(`${error.name} ${error.message}`, /timeout|timed out/i);
     return true;
   });
 });
 
-test('each client is made on first use, once: every use of a service gets the same client', () => {
-  const set = clientsFor({});
-  for (const name of ['sts', 'ecr', 'lambda', 'sfn', 'sfnAdvisory', 's3'] as const) {
-    assert.equal(Object.getOwnPropertyDescriptor(set, name)?.value, undefined, `${name} is not made before it is used`);
-    assert.equal(set[name], set[name], `${name}: one client`);
+test('one client per service: every use of a service gets the same client, and the advisory one is another', () => {
+  const pool = clientsFor({});
+  assert.equal(pool.client(SFNClient), pool.client(SFNClient));
+  assert.equal(pool.advisoryClient(SFNClient), pool.advisoryClient(SFNClient));
+  assert.notEqual(pool.client(SFNClient), pool.advisoryClient(SFNClient));
+  assert.notEqual(pool.client(S3Client) as unknown, pool.client(LambdaClient) as unknown);
+});
+
+test('destroy() destroys every client made, and the pool makes new ones after it', () => {
+  const pool = clientsFor({});
+  const made = [pool.client(S3Client), pool.client(LambdaClient), pool.advisoryClient(SFNClient)];
+  const destroyed: unknown[] = [];
+  for (const client of made) {
+    const destroy = client.destroy.bind(client);
+    client.destroy = () => {
+      destroyed.push(client);
+      destroy();
+    };
   }
+  pool.destroy();
+  assert.deepEqual(destroyed, made);
+  assert.notEqual(pool.client(S3Client), made[0]);
 });

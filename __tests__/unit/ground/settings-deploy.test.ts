@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageTagsFor, parseDeployOptions, shouldPublish } from '../../../src/ground/settings/deploy.ts';
+import { imageTagsFor, parseDeploySettings, shouldPublish } from '../../../src/ground/settings/deploy.ts';
 
 const getter = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 test('defaults: every step, publish auto, rollback on, 10 minute wait, 8 attempts', () => {
-  const options = parseDeployOptions(getter({}));
+  const options = parseDeploySettings(getter({}));
   assert.deepEqual(options.steps, ['image', 'lambda', 'state-machine', 'scenarios']);
   assert.equal(options.publish, 'auto');
   assert.equal(options.rollback, true);
@@ -18,21 +18,37 @@ test('defaults: every step, publish auto, rollback on, 10 minute wait, 8 attempt
 });
 
 test('steps are kept in the fixed order whatever order they are given in', () => {
-  assert.deepEqual(parseDeployOptions(getter({ steps: 'state-machine, image' })).steps, ['image', 'state-machine']);
+  assert.deepEqual(parseDeploySettings(getter({ steps: 'state-machine, image' })).steps, ['image', 'state-machine']);
 });
 
 test('an unknown step, a bad tag, a bad alias, a reserved build arg are clear errors', () => {
-  assert.throws(() => parseDeployOptions(getter({ steps: 'image,lamda' })), /`steps` names "lamda"; use a comma list of: image, lambda/);
-  assert.throws(() => parseDeployOptions(getter({ 'image-tag': '-bad' })), /`image-tag` is "-bad"/);
-  assert.throws(() => parseDeployOptions(getter({ alias: '123' })), /`alias` is "123"/);
-  assert.throws(() => parseDeployOptions(getter({ 'build-args': 'IMAGE_TAG=x' })), /sets IMAGE_TAG; the action sets it itself/);
-  assert.throws(() => parseDeployOptions(getter({ publish: 'sometimes' })), /`publish` is "sometimes"; use one of: auto, true, false/);
-  assert.throws(() => parseDeployOptions(getter({ 'wait-timeout-minutes': '0' })), /`wait-timeout-minutes` is "0"/);
-  assert.throws(() => parseDeployOptions(getter({ 'max-attempts': '2.5' })), /`max-attempts`/);
+  assert.throws(() => parseDeploySettings(getter({ steps: 'image,lamda' })), /Input `steps` is "image,lamda", which names "lamda": use a comma list of image, lambda, state-machine, scenarios\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'image-tag': '-bad' })), /Input `image-tag` is "-bad": use 1 to 128 letters/);
+  assert.throws(() => parseDeploySettings(getter({ alias: '123' })), /Input `alias` is "123": use 1 to 128 letters, digits, '-' or '_', not only digits/);
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': 'IMAGE_TAG=x' })), /Input `build-args` is "IMAGE_TAG=x", which sets IMAGE_TAG, which the action sets itself: remove that line\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': '1X=y' })), /Input `build-args` is "1X=y", which sets "1X", not a build argument name/);
+  assert.throws(() => parseDeploySettings(getter({ publish: 'sometimes' })), /Input `publish` is "sometimes": use one of auto, true, false\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'wait-timeout-minutes': '0' })), /Input `wait-timeout-minutes` is "0": use a number of minutes above 0, at most 360 \(default 10\)\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'max-attempts': '2.5' })), /Input `max-attempts` is "2\.5": use a whole number from 1 to 20 \(default 8\)\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'max-attempts': '21' })), /`max-attempts` is "21": use a whole number from 1 to 20/);
+});
+
+test('booleans take exactly the spellings of @actions/core getBooleanInput', () => {
+  for (const spelling of ['true', 'True', 'TRUE']) assert.equal(parseDeploySettings(getter({ 'force-build': spelling })).forceBuild, true);
+  for (const spelling of ['false', 'False', 'FALSE']) assert.equal(parseDeploySettings(getter({ rollback: ` ${spelling} ` })).rollback, false);
+  for (const spelling of ['yes', 'no', 'on', 'off', '1', '0', 'tRUE', 'y']) {
+    assert.throws(() => parseDeploySettings(getter({ rollback: spelling })), new RegExp(`Input \`rollback\` is "${spelling}": use true or false\\.$`));
+  }
+});
+
+test('fractions of a minute are a wait; a SHA that is no Docker tag names image-tag', () => {
+  assert.equal(parseDeploySettings(getter({ 'wait-timeout-minutes': '0.5' })).waitTimeoutMinutes, 0.5);
+  assert.throws(() => parseDeploySettings(getter({ 'wait-timeout-minutes': '1e3' })), /`wait-timeout-minutes` is "1e3"/);
+  assert.throws(() => imageTagsFor({}, { ref: 'refs/heads/main' }), /Input `image-tag` is not set \(default the commit SHA ""\), which is not a Docker tag: use 1 to 128/);
 });
 
 test('build args are KEY=VALUE lines', () => {
-  const options = parseDeployOptions(getter({ 'build-args': 'PIP_INDEX=https://x\n# comment\nDEBUG=1' }));
+  const options = parseDeploySettings(getter({ 'build-args': 'PIP_INDEX=https://x\n# comment\nDEBUG=1' }));
   assert.deepEqual(options.buildArgs, { PIP_INDEX: 'https://x', DEBUG: '1' });
 });
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSyncOptions, RUN_ARTIFACT_GLOBS } from '../../../src/ground/settings/sync.ts';
+import { parseSyncSettings, RUN_ARTIFACT_GLOBS } from '../../../src/ground/settings/sync.ts';
 
-const parse = (inputs: Record<string, string>) => parseSyncOptions((name) => inputs[name] ?? '');
+const parse = (inputs: Record<string, string>) => parseSyncSettings((name) => inputs[name] ?? '');
 
 test('defaults: changed scenarios, nothing deleted, locked skipped, conflicts fail', () => {
   assert.deepEqual(parse({}), {
@@ -12,7 +12,6 @@ test('defaults: changed scenarios, nothing deleted, locked skipped, conflicts fa
     locked: 'skip',
     onConflict: 'fail',
     uploadConcurrency: 16,
-    docsFolder: 'docs',
   });
 });
 
@@ -23,7 +22,7 @@ test('scenario names are separated by commas or newlines, trimmed and deduplicat
 });
 
 test('unsafe scenario names are refused with the reason', () => {
-  assert.throws(() => parse({ scenarios: '../x' }), /"\.\.\/x" is refused because it contains "\/"/);
+  assert.throws(() => parse({ scenarios: '../x' }), /Input `scenarios` is "\.\.\/x", which names the scenario "\.\.\/x", refused because it contains "\/" .*: use changed, all, none, or names of folders/);
   assert.throws(() => parse({ scenarios: '..' }), /contains "\.\."/);
   assert.throws(() => parse({ scenarios: '.lock' }), /starts with "\."/);
   assert.throws(() => parse({ scenarios: 'a\u0000b' }), /control character/);
@@ -31,19 +30,17 @@ test('unsafe scenario names are refused with the reason', () => {
 });
 
 test('bad values name the input and what it accepts', () => {
-  assert.throws(() => parse({ 'delete-removed': 'yes' }), /Input "delete-removed": "yes" is not a boolean/);
-  assert.throws(() => parse({ locked: 'ignore' }), /Input "locked": "ignore" is not one of skip, fail, overwrite/);
-  assert.throws(() => parse({ 'on-conflict': 'merge' }), /Input "on-conflict"/);
-  assert.throws(() => parse({ 'upload-concurrency': '0' }), /Input "upload-concurrency"/);
-  assert.throws(() => parse({ 'upload-concurrency': '2.5' }), /Input "upload-concurrency"/);
-  assert.throws(() => parse({ keep: '../other/**' }), /Input "keep"/);
-  assert.throws(() => parse({ 'docs-folder': '../docs' }), /Input "docs-folder"/);
+  assert.throws(() => parse({ 'delete-removed': 'yes' }), /Input `delete-removed` is "yes": use true or false\.$/);
+  assert.throws(() => parse({ locked: 'ignore' }), /Input `locked` is "ignore": use one of skip, fail, overwrite\.$/);
+  assert.throws(() => parse({ 'on-conflict': 'merge' }), /Input `on-conflict` is "merge": use one of fail, skip, overwrite\.$/);
+  assert.throws(() => parse({ 'upload-concurrency': '0' }), /Input `upload-concurrency` is "0": use a whole number from 1 to 64 \(default 16\)\.$/);
+  assert.throws(() => parse({ 'upload-concurrency': '2.5' }), /Input `upload-concurrency` is "2\.5": use a whole number from 1 to 64/);
+  assert.throws(() => parse({ keep: 'a/**, ../other/**' }), /Input `keep` is "a\/\*\*, \.\.\/other\/\*\*", which has the glob "\.\.\/other\/\*\*": give globs relative to a scenario folder/);
 });
 
 test('keep adds globs to the run artifacts; booleans and numbers parse', () => {
-  const options = parse({ keep: 'results/**, *.parquet', 'delete-removed': 'TRUE', 'upload-concurrency': '4', 'docs-folder': 'doc/site/' });
+  const options = parse({ keep: 'results/**, *.parquet', 'delete-removed': 'TRUE', 'upload-concurrency': '4' });
   assert.deepEqual(options.keep, [...RUN_ARTIFACT_GLOBS, 'results/**', '*.parquet']);
   assert.equal(options.deleteRemoved, true);
   assert.equal(options.uploadConcurrency, 4);
-  assert.equal(options.docsFolder, 'doc/site');
 });

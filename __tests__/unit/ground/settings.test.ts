@@ -3,22 +3,22 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseModelConfig } from '../../../src/ground/settings/model.ts';
-import { InputError } from '../../../src/ground/inputs.ts';
+import { parseModelSettings } from '../../../src/ground/settings/model.ts';
+import { InputError } from '../../../src/ground/errors.ts';
 
 const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 const workspace = path.resolve('/work/space');
 
 describe('inputs parsed once into the model config', () => {
   it('validates on pull requests and deploys otherwise when mode is auto', () => {
-    assert.equal(parseModelConfig(inputs({}), { workspace, eventName: 'pull_request' }).mode, 'validate');
-    assert.equal(parseModelConfig(inputs({}), { workspace, eventName: 'pull_request_target' }).mode, 'validate');
-    assert.equal(parseModelConfig(inputs({}), { workspace, eventName: 'push' }).mode, 'deploy');
-    assert.equal(parseModelConfig(inputs({ mode: 'plan' }), { workspace, eventName: 'pull_request' }).mode, 'plan');
+    assert.equal(parseModelSettings(inputs({}), { workspace, eventName: 'pull_request' }).mode, 'validate');
+    assert.equal(parseModelSettings(inputs({}), { workspace, eventName: 'pull_request_target' }).mode, 'validate');
+    assert.equal(parseModelSettings(inputs({}), { workspace, eventName: 'push' }).mode, 'deploy');
+    assert.equal(parseModelSettings(inputs({ mode: 'plan' }), { workspace, eventName: 'pull_request' }).mode, 'plan');
   });
 
   it('resolves the model folder and its files against the workspace', () => {
-    const config = parseModelConfig(inputs({ 'model-folder': 'models/paris' }), { workspace });
+    const config = parseModelSettings(inputs({ 'model-folder': 'models/paris' }), { workspace });
     assert.equal(config.modelFolder, path.join(workspace, 'models', 'paris'));
     assert.equal(config.modelName, 'paris');
     assert.equal(config.envFile, path.join(workspace, 'models', 'paris', '.env'));
@@ -26,41 +26,52 @@ describe('inputs parsed once into the model config', () => {
   });
 
   it('names the model after the workspace when the model is the repository itself', () => {
-    assert.equal(parseModelConfig(inputs({}), { workspace: path.resolve('/w/quetzal-lyon') }).modelName, 'quetzal-lyon');
+    assert.equal(parseModelSettings(inputs({}), { workspace: path.resolve('/w/quetzal-lyon') }).modelName, 'quetzal-lyon');
   });
 
   it('takes explicit file inputs relative to the workspace', () => {
-    const config = parseModelConfig(inputs({ 'model-folder': 'm', 'env-file': 'config/prod.env', definition: 'sfn/def.json' }), { workspace });
+    const config = parseModelSettings(inputs({ 'model-folder': 'm', 'env-file': 'config/prod.env', definition: 'sfn/def.json' }), { workspace });
     assert.equal(config.envFile, path.join(workspace, 'config', 'prod.env'));
     assert.equal(config.definitionFile, path.join(workspace, 'sfn', 'def.json'));
   });
 
   it('reads the region from the input, else the environment', () => {
-    assert.equal(parseModelConfig(inputs({}), { workspace, environmentRegion: 'ca-central-1' }).region, 'ca-central-1');
-    assert.equal(parseModelConfig(inputs({ 'aws-region': 'eu-west-3' }), { workspace, environmentRegion: 'ca-central-1' }).region, 'eu-west-3');
-    assert.throws(() => parseModelConfig(inputs({ 'aws-region': 'Canada' }), { workspace }), /not an AWS region/);
+    assert.equal(parseModelSettings(inputs({}), { workspace, environmentRegion: 'ca-central-1' }).region, 'ca-central-1');
+    assert.equal(parseModelSettings(inputs({ 'aws-region': 'eu-west-3' }), { workspace, environmentRegion: 'ca-central-1' }).region, 'eu-west-3');
+    assert.throws(() => parseModelSettings(inputs({ 'aws-region': 'Canada' }), { workspace }), /Input `aws-region` is "Canada", which is not an AWS region name: use an AWS region name \(like ca-central-1\)/);
+    assert.throws(() => parseModelSettings(inputs({}), { workspace, environmentRegion: 'Canada' }), /Input `aws-region` is not set \(default AWS_REGION "Canada"\), which is not an AWS region name/);
   });
 
   it('reads definition-substitutions as KEY=VALUE lines', () => {
-    const config = parseModelConfig(inputs({ 'definition-substitutions': 'AuthFunctionArn=arn:aws:lambda:x\n\n# note\nStage = prod' }), { workspace });
+    const config = parseModelSettings(inputs({ 'definition-substitutions': 'AuthFunctionArn=arn:aws:lambda:x\n\n# note\nStage = prod' }), { workspace });
     assert.deepEqual(config.substitutions, { AuthFunctionArn: 'arn:aws:lambda:x', Stage: 'prod' });
-    assert.throws(() => parseModelConfig(inputs({ 'definition-substitutions': 'no equals sign' }), { workspace }), InputError);
+    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'no equals sign' }), { workspace }), InputError);
+    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'A=1\nno equals sign' }), { workspace }), /Input `definition-substitutions` is "A=1\\nno equals sign", which has line 2 "no equals sign", not KEY=VALUE: write one KEY=VALUE a line\.$/);
+    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'a b=1' }), { workspace }), /Input `definition-substitutions` is "a b=1", which sets "a b", not a placeholder name/);
   });
 
   it('refuses an unknown mode or a bad boolean with the accepted values', () => {
-    assert.throws(() => parseModelConfig(inputs({ mode: 'ship' }), { workspace }), /use one of: auto, validate, plan, deploy/);
-    assert.throws(() => parseModelConfig(inputs({ 'fail-on-warnings': 'maybe' }), { workspace }), /true or false/);
+    assert.throws(() => parseModelSettings(inputs({ mode: 'ship' }), { workspace }), /Input `mode` is "ship": use one of auto, validate, plan, deploy\.$/);
+    assert.throws(() => parseModelSettings(inputs({ 'fail-on-warnings': 'maybe' }), { workspace }), /Input `fail-on-warnings` is "maybe": use true or false\.$/);
+    assert.throws(() => parseModelSettings(inputs({ 'fail-on-warnings': 'yes' }), { workspace }), /Input `fail-on-warnings` is "yes": use true or false\.$/);
+  });
+
+  it('reads the one docs folder', () => {
+    assert.equal(parseModelSettings(inputs({}), { workspace }).docsFolder, 'docs');
+    assert.equal(parseModelSettings(inputs({ 'docs-folder': './doc//site/' }), { workspace }).docsFolder, 'doc/site');
+    assert.throws(() => parseModelSettings(inputs({ 'docs-folder': '../docs' }), { workspace }), /Input `docs-folder` is "\.\.\/docs": give a folder inside the model folder/);
+    assert.throws(() => parseModelSettings(inputs({ 'docs-folder': '/docs' }), { workspace }), InputError);
   });
 
   it('keeps name overrides', () => {
-    const config = parseModelConfig(inputs({ bucket: ' my-bucket ', 'lambda-function': 'fn' }), { workspace });
+    const config = parseModelSettings(inputs({ bucket: ' my-bucket ', 'lambda-function': 'fn' }), { workspace });
     assert.deepEqual(config.nameOverrides, { bucket: 'my-bucket', lambdaFunction: 'fn' });
   });
 });
 
 describe('paths outside the workspace are refused (the inputs and the repository are foreign)', () => {
   const refuses = (values: Record<string, string>, context: { workspace: string }, pattern: RegExp) =>
-    assert.throws(() => parseModelConfig(inputs(values), context), (error: unknown) => {
+    assert.throws(() => parseModelSettings(inputs(values), context), (error: unknown) => {
       assert.ok(error instanceof InputError, String(error));
       assert.match(error.message, pattern);
       return true;
@@ -75,10 +86,10 @@ describe('paths outside the workspace are refused (the inputs and the repository
   });
 
   it('a path inside the workspace is kept, however it is written', () => {
-    assert.equal(parseModelConfig(inputs({ 'model-folder': 'models/../paris' }), { workspace }).modelFolder, path.join(workspace, 'paris'));
-    assert.equal(parseModelConfig(inputs({ 'model-folder': path.join(workspace, 'paris') }), { workspace }).modelFolder, path.join(workspace, 'paris'));
-    assert.equal(parseModelConfig(inputs({ 'model-folder': '.' }), { workspace }).modelFolder, workspace);
-    assert.equal(parseModelConfig(inputs({ 'model-folder': './' }), { workspace }).modelFolder, workspace);
+    assert.equal(parseModelSettings(inputs({ 'model-folder': 'models/../paris' }), { workspace }).modelFolder, path.join(workspace, 'paris'));
+    assert.equal(parseModelSettings(inputs({ 'model-folder': path.join(workspace, 'paris') }), { workspace }).modelFolder, path.join(workspace, 'paris'));
+    assert.equal(parseModelSettings(inputs({ 'model-folder': '.' }), { workspace }).modelFolder, workspace);
+    assert.equal(parseModelSettings(inputs({ 'model-folder': './' }), { workspace }).modelFolder, workspace);
   });
 
   it('definition and env-file outside the workspace are refused, each by its name', () => {
@@ -90,7 +101,7 @@ describe('paths outside the workspace are refused (the inputs and the repository
 
   it('a value with control characters or of any length is shown escaped and cut', () => {
     refuses({ definition: `/etc/passwd\n::error::forged${'x'.repeat(1000)}` }, { workspace }, /^Input `definition` is "\/etc\/passwd\\n::error::forgedx+…", which/);
-    assert.throws(() => parseModelConfig(inputs({ definition: `/${'y'.repeat(5000)}` }), { workspace }), (error: Error) => error.message.length < 1000);
+    assert.throws(() => parseModelSettings(inputs({ definition: `/${'y'.repeat(5000)}` }), { workspace }), (error: Error) => error.message.length < 1000);
   });
 
   describe('symbolic links', () => {
@@ -117,7 +128,7 @@ describe('paths outside the workspace are refused (the inputs and the repository
       link('/etc/passwd', 'models/passwd.json');
       refuses({ 'model-folder': 'models/paris', definition: 'models/passwd.json' }, { workspace: space }, /^Input `definition` is "models\/passwd\.json", which resolves through a symbolic link to \/etc\/passwd, outside/);
       link(path.join(outside, 'secret'), 'models/paris/.env');
-      refuses({ 'model-folder': 'models/paris' }, { workspace: space }, new RegExp(`^Input \`env-file\` \\(default ${space}/models/paris/\\.env\\) resolves through a symbolic link to ${outside}/secret, outside`));
+      refuses({ 'model-folder': 'models/paris' }, { workspace: space }, new RegExp(`^Input \`env-file\` is not set \\(default ${space}/models/paris/\\.env\\), which resolves through a symbolic link to ${outside}/secret, outside`));
       fs.rmSync(path.join(space, 'models', 'paris', '.env'));
       link('../../../outside/secret', 'models/paris/step-functions.link');
       refuses({ 'model-folder': 'models/paris', definition: 'models/paris/step-functions.link' }, { workspace: space }, /`definition` is .* symbolic link to \S+\/outside\/secret, outside/);
@@ -130,13 +141,13 @@ describe('paths outside the workspace are refused (the inputs and the repository
 
     it('links that stay inside the workspace are fine, and so is a workspace reached through a link', () => {
       link('paris', 'models/current');
-      const config = parseModelConfig(inputs({ 'model-folder': 'models/current' }), { workspace: space });
+      const config = parseModelSettings(inputs({ 'model-folder': 'models/current' }), { workspace: space });
       assert.equal(config.modelFolder, path.join(space, 'models', 'current'));
       assert.equal(config.definitionFile, path.join(space, 'models', 'current', 'step-functions.json'));
       fs.symlinkSync(space, path.join(root, 'space-link'));
-      const viaLink = parseModelConfig(inputs({ 'model-folder': 'models/paris' }), { workspace: path.join(root, 'space-link') });
+      const viaLink = parseModelSettings(inputs({ 'model-folder': 'models/paris' }), { workspace: path.join(root, 'space-link') });
       assert.equal(viaLink.modelFolder, path.join(root, 'space-link', 'models', 'paris'));
-      assert.equal(parseModelConfig(inputs({ 'model-folder': 'models/not-there-yet' }), { workspace: space }).modelName, 'not-there-yet');
+      assert.equal(parseModelSettings(inputs({ 'model-folder': 'models/not-there-yet' }), { workspace: space }).modelName, 'not-there-yet');
     });
   });
 });

@@ -2,15 +2,15 @@
  * The deploy inputs, parsed once through an input getter (the Action's core.getInput or the CLI's flags).
  * Git facts come in separately as a GitContext: nothing here reads process.env.
  */
-import { InputError, getBoolean, getChoice, getKeyValueLines, getList, getPositiveNumber } from '../inputs.ts';
+import { MAX_JOB_MINUTES, getBoolean, getChoice, getInteger, getKeyValueLines, getList, getNumber, getText, inputError, quoted } from '../inputs.ts';
 import type { InputGetter } from '../inputs.ts';
-import { tagOfRef } from '../git.ts';
+import { tagOfRef, type GitContext } from '../git.ts';
 import { ALL_STEPS } from '../step.ts';
 import type { StepName } from '../step.ts';
 
 export type PublishChoice = 'auto' | 'true' | 'false';
 
-export interface DeployOptions {
+export interface DeploySettings {
   /** Steps to run, in the fixed order image → lambda → state-machine → scenarios. */
   steps: StepName[];
   /** Docker build context; undefined = the folder above the model folder. */
@@ -30,27 +30,11 @@ export interface DeployOptions {
   waitTimeoutMinutes: number;
   /** Roll the Lambda back to its previous image when the state machine update fails. */
   rollback: boolean;
-  /**
-   * Attempts per AWS call (the SDK's standard retry strategy). Default 8, measured through the fault proxy
-   * (__tests__/e2e/faults.test.ts, /tmp measurements in the issue-5 report): at 25% faults of every kind, 3 attempts
-   * lost 1.5% of calls and 4 of 8 whole deploys; 5 lost no call in 400 but 1 deploy in 24 (a call failing 5 times
-   * in ~140); in a 50% throttling storm 3 lost 13% of calls, 5 and 8 about 2.5% (the SDK's retry quota, not the
-   * attempts, then limits). The adaptive mode was 4 to 10 times slower for no fewer failures.
-   */
+  /** Attempts per AWS call (the SDK's standard retry strategy); why 8: bench/faults.md. */
   maxAttempts: number;
 }
 
-/** What the deploy needs to know about the commit being deployed. */
-export interface GitContext {
-  /** Full commit SHA. */
-  sha: string;
-  /** Full ref, e.g. refs/heads/main or refs/tags/v1.2.0 ('' when unknown). */
-  ref: string;
-  /** Repository web URL for the OCI source label, e.g. https://github.com/owner/repo ('' when unknown). */
-  repositoryUrl: string;
-}
-
-/** Default of input `max-attempts` (see DeployOptions.maxAttempts for the measurements behind it). */
+/** Default of input `max-attempts` (the fault measurements behind it: bench/faults.md). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
 /** Docker tag grammar (distribution/reference): at most 128 chars, no leading '.' or '-'. */
@@ -58,53 +42,46 @@ const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Lambda alias names: letters, digits, '-' and '_', not all digits, at most 128 chars. */
 const LAMBDA_ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOCKER_TAG_FIX = "use 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-' (a Docker tag)";
 
-export function parseDeployOptions(get: InputGetter): DeployOptions {
+export function parseDeploySettings(get: InputGetter): DeploySettings {
   const stepNames = getList(get, 'steps').map((step) => step.toLowerCase());
   for (const step of stepNames) {
     if (!(ALL_STEPS as readonly string[]).includes(step)) {
-      throw new InputError(`Input \`steps\` names "${step}"; use a comma list of: ${ALL_STEPS.join(', ')}.`);
+      throw inputError('steps', get('steps'), `use a comma list of ${ALL_STEPS.join(', ')}`, { problem: `names ${quoted(step)}` });
     }
   }
   const steps = stepNames.length === 0 ? [...ALL_STEPS] : ALL_STEPS.filter((step) => stepNames.includes(step));
 
-  const imageTag = get('image-tag').trim() || undefined;
-  if (imageTag !== undefined && !DOCKER_TAG.test(imageTag)) {
-    throw new InputError(
-      `Input \`image-tag\` is "${imageTag}"; a Docker tag has 1 to 128 letters, digits, '_', '.' or '-' and does not start with '.' or '-'.`,
-    );
-  }
-  const alias = get('alias').trim() || undefined;
+  const imageTag = getText(get, 'image-tag');
+  if (imageTag !== undefined && !DOCKER_TAG.test(imageTag)) throw inputError('image-tag', imageTag, DOCKER_TAG_FIX);
+  const alias = getText(get, 'alias');
   if (alias !== undefined && !LAMBDA_ALIAS.test(alias)) {
-    throw new InputError(
-      `Input \`alias\` is "${alias}"; a Lambda alias has 1 to 128 letters, digits, '-' or '_' and is not only digits.`,
-    );
+    throw inputError('alias', alias, "use 1 to 128 letters, digits, '-' or '_', not only digits (a Lambda alias)");
   }
   const buildArgs = getKeyValueLines(get, 'build-args');
   for (const name of Object.keys(buildArgs)) {
     if (!BUILD_ARG_NAME.test(name)) {
-      throw new InputError(`Input \`build-args\`: "${name}" is not a valid build argument name.`);
+      throw inputError('build-args', get('build-args'), "start each line with a name of letters, digits and '_', not a digit first", {
+        problem: `sets ${quoted(name)}, not a build argument name`,
+      });
     }
     if (name === 'QUETZAL_MODEL_NAME' || name === 'IMAGE_TAG') {
-      throw new InputError(`Input \`build-args\` sets ${name}; the action sets it itself, remove that line.`);
+      throw inputError('build-args', get('build-args'), 'remove that line', { problem: `sets ${name}, which the action sets itself` });
     }
-  }
-  const maxAttempts = getPositiveNumber(get, 'max-attempts', DEFAULT_MAX_ATTEMPTS);
-  if (!Number.isInteger(maxAttempts) || maxAttempts > 20) {
-    throw new InputError(`Input \`max-attempts\` is "${get('max-attempts')}"; use a whole number from 1 to 20.`);
   }
   return {
     steps,
-    buildContext: get('build-context').trim() || undefined,
-    dockerfile: get('dockerfile').trim() || undefined,
+    buildContext: getText(get, 'build-context'),
+    dockerfile: getText(get, 'dockerfile'),
     buildArgs,
     imageTag,
     forceBuild: getBoolean(get, 'force-build', false),
     publish: getChoice(get, 'publish', ['auto', 'true', 'false'] as const, 'auto'),
     alias,
-    waitTimeoutMinutes: getPositiveNumber(get, 'wait-timeout-minutes', 10),
+    waitTimeoutMinutes: getNumber(get, 'wait-timeout-minutes', { min: 0, minExclusive: true, max: MAX_JOB_MINUTES, fallback: 10, unit: 'minutes' }),
     rollback: getBoolean(get, 'rollback', true),
-    maxAttempts,
+    maxAttempts: getInteger(get, 'max-attempts', { min: 1, max: 20, fallback: DEFAULT_MAX_ATTEMPTS }),
   };
 }
 
@@ -113,7 +90,7 @@ export function gitTagOf(git: GitContext): string | undefined {
   return tagOfRef(git.ref);
 }
 
-export function shouldPublish(options: Pick<DeployOptions, 'publish'>, git: GitContext): boolean {
+export function shouldPublish(options: Pick<DeploySettings, 'publish'>, git: GitContext): boolean {
   if (options.publish === 'auto') return gitTagOf(git) !== undefined;
   return options.publish === 'true';
 }
@@ -122,10 +99,10 @@ export function shouldPublish(options: Pick<DeployOptions, 'publish'>, git: GitC
  * Tags to push: the image-tag input or else the commit SHA, plus the git tag on tag refs
  * (when it is a valid Docker tag). The first one is the primary tag (IMAGE_TAG in the Lambda).
  */
-export function imageTagsFor(options: Pick<DeployOptions, 'imageTag'>, git: GitContext): string[] {
-  const primary = options.imageTag ?? git.sha;
+export function imageTagsFor(options: Pick<DeploySettings, 'imageTag'>, git: GitContext): string[] {
+  const primary = options.imageTag ?? git.sha ?? '';
   if (!DOCKER_TAG.test(primary)) {
-    throw new InputError(`The commit SHA "${primary}" is not usable as an image tag; set input \`image-tag\`.`);
+    throw inputError('image-tag', options.imageTag ?? '', DOCKER_TAG_FIX, { fallback: `the commit SHA ${quoted(primary)}`, problem: 'is not a Docker tag' });
   }
   const tags = [primary];
   const gitTag = gitTagOf(git);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getBoolean, getChoice, getKeyValueLines, InputError, type InputGetter } from '../inputs.ts';
+import { getBoolean, getChoice, getKeyValueLines, getText, inputError, quoted, type InputGetter } from '../inputs.ts';
+import { printable } from '../printable.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
 
 export type Mode = 'validate' | 'plan' | 'deploy';
@@ -16,7 +17,7 @@ export interface RunContext {
 }
 
 /** What every mode needs: where the model is and what it is called. Parsed once from the inputs. */
-export interface ModelConfig {
+export interface ModelSettings {
   mode: Mode;
   workspace: string;
   /** Absolute path of the model folder. */
@@ -30,13 +31,13 @@ export interface ModelConfig {
   /** Extra `${KEY}` substitutions for the definition (input `definition-substitutions`). */
   substitutions: Record<string, string>;
   failOnWarnings: boolean;
-  /** Folder of the model, relative to it, uploaded to `_common/docs/` (input `docs-folder`); validate checks it too. */
+  /** The docs folder (input `docs-folder`), relative to the model folder: the sync uploads it to `_common/docs/`, validate checks it. */
   docsFolder: string;
 }
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
-export function parseModelConfig(get: InputGetter, context: RunContext): ModelConfig {
+export function parseModelSettings(get: InputGetter, context: RunContext): ModelSettings {
   const requested = getChoice(get, 'mode', ['auto', 'validate', 'plan', 'deploy'] as const, 'auto');
   const mode: Mode =
     requested === 'auto' ? (PULL_REQUEST_EVENTS.has(context.eventName ?? '') ? 'validate' : 'deploy') : requested;
@@ -47,14 +48,14 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
   const inWorkspace = (input: string, fallback: () => string): string => {
     const value = get(input).trim();
     const resolved = value === '' ? fallback() : path.resolve(workspace, value);
-    const named = value === '' ? `Input \`${input}\` (default ${shown(resolved)})` : `Input \`${input}\` is ${quote(value)}, which`;
-    const fix = `give a path inside the workspace, relative to it (e.g. ${EXAMPLES[input] ?? 'models/paris'}).`;
+    const refuse = (problem: string, fix: string) => inputError(input, value, fix, { problem, fallback: shown(resolved) });
+    const fix = `give a path inside the workspace, relative to it (e.g. ${EXAMPLES[input] ?? 'models/paris'})`;
     if (!isInside(workspace, resolved)) {
-      throw new InputError(`${named} is outside the workspace ${shown(workspace)} (it resolves to ${shown(resolved)}): ${fix}`);
+      throw refuse(`is outside the workspace ${shown(workspace)} (it resolves to ${shown(resolved)})`, fix);
     }
     const real = realPath(resolved);
     if (!isInside(realWorkspace, real)) {
-      throw new InputError(`${named} resolves through a symbolic link to ${shown(real)}, outside the workspace ${shown(workspace)}: replace the link with the file or folder itself, or ${fix}`);
+      throw refuse(`resolves through a symbolic link to ${shown(real)}, outside the workspace ${shown(workspace)}`, `replace the link with the file or folder itself, or ${fix}`);
     }
     return resolved;
   };
@@ -62,20 +63,25 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
 
   const nameOverrides: Partial<Record<ResourceKind, string>> = {};
   for (const [kind, input] of Object.entries(RESOURCE_INPUTS) as Array<[ResourceKind, string]>) {
-    const value = get(input).trim();
-    if (value !== '') nameOverrides[kind] = value;
+    const value = getText(get, input);
+    if (value !== undefined) nameOverrides[kind] = value;
   }
 
   const substitutions = getKeyValueLines(get, 'definition-substitutions');
   for (const key of Object.keys(substitutions)) {
     if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(key)) {
-      throw new InputError(`Input \`definition-substitutions\`: "${key}" is not a placeholder name (letters, digits, _ : . -).`);
+      throw inputError('definition-substitutions', get('definition-substitutions'), 'start each line with a placeholder name: letters, digits, _ : . -', {
+        problem: `sets ${quoted(key)}, not a placeholder name`,
+      });
     }
   }
 
-  const region = get('aws-region').trim() || context.environmentRegion?.trim() || undefined;
+  const region = getText(get, 'aws-region') ?? (context.environmentRegion?.trim() || undefined);
   if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new InputError(`Input \`aws-region\` is "${region}", which is not an AWS region name (like ca-central-1).`);
+    throw inputError('aws-region', get('aws-region'), 'use an AWS region name (like ca-central-1), or set AWS_REGION to one', {
+      problem: 'is not an AWS region name',
+      fallback: `AWS_REGION ${quoted(region)}`,
+    });
   }
 
   return {
@@ -89,7 +95,7 @@ export function parseModelConfig(get: InputGetter, context: RunContext): ModelCo
     region,
     substitutions,
     failOnWarnings: getBoolean(get, 'fail-on-warnings', false),
-    docsFolder: parseDocsFolder(get('docs-folder')),
+    docsFolder: parseDocsFolder(get),
   };
 }
 
@@ -99,15 +105,9 @@ const EXAMPLES: Record<string, string> = {
   definition: 'models/paris/step-functions.json',
 };
 
-/** An input's value in a message: quoted, escaped, at most 200 characters (inputs come from the repository). */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
-}
-
 /** A path in a message (a link's target comes from the repository): control characters escaped, at most 300 characters. */
 function shown(file: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = file.replace(/[\u0000-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escaped = printable(file);
   return escaped.length > 300 ? `${escaped.slice(0, 300)}…` : escaped;
 }
 
@@ -145,15 +145,14 @@ function realPath(target: string, depth = 0): string {
 }
 
 /** Input `docs-folder`: a folder inside the model folder, `/`-separated, no `..`; `docs` when not set. */
-export function parseDocsFolder(raw: string): string {
+function parseDocsFolder(get: InputGetter): string {
+  const raw = get('docs-folder');
   const value = raw.trim().replace(/\/+$/, '');
   if (value === '') return 'docs';
   const parts = value.split('/');
   // eslint-disable-next-line no-control-regex
   if (value.startsWith('/') || parts.includes('..') || /[\u0000-\u001f\u007f\\]/.test(value)) {
-    throw new InputError(
-      `Input "docs-folder": ${JSON.stringify(raw)} must be a folder inside the model folder (e.g. "docs"), without "/" at the start or "..".`,
-    );
+    throw inputError('docs-folder', raw, 'give a folder inside the model folder, relative to it (e.g. docs), without "/" at the start or ".."');
   }
   return parts.filter((part) => part !== '.' && part !== '').join('/') || 'docs';
 }

@@ -1,9 +1,10 @@
 /**
  * The inputs of the scenario sync, parsed and checked before anything is read or written.
- * Both the Action and the CLI call `parseSyncOptions` with their own way of reading an input.
+ * Both the Action and the CLI call `parseSyncSettings` with their own way of reading an input.
  */
 import picomatch from 'picomatch';
-import { parseDocsFolder } from './model.ts';
+import { getBoolean, getChoice, getInteger, getList, inputError, quoted, type InputGetter } from '../inputs.ts';
+import { printable } from '../printable.ts';
 
 /** Which scenarios to sync: the ones touched by the push, every local one, none, or a list of names. */
 export type ScenarioSelection =
@@ -15,7 +16,7 @@ export type ScenarioSelection =
 export type LockedPolicy = 'skip' | 'fail' | 'overwrite';
 export type ConflictPolicy = 'fail' | 'skip' | 'overwrite';
 
-export interface SyncOptions {
+export interface SyncSettings {
   scenarios: ScenarioSelection;
   /** Delete remote files of a synced scenario that no longer exist locally (never run artifacts). */
   deleteRemoved: boolean;
@@ -24,8 +25,6 @@ export interface SyncOptions {
   locked: LockedPolicy;
   onConflict: ConflictPolicy;
   uploadConcurrency: number;
-  /** Folder of the model, relative to the model folder, uploaded to `_common/docs/` when present. */
-  docsFolder: string;
 }
 
 /** Run artifacts: written by runs of the model, never deleted nor overwritten by a deploy. */
@@ -42,7 +41,6 @@ export const SYNC_INPUTS = {
   locked: 'locked',
   onConflict: 'on-conflict',
   uploadConcurrency: 'upload-concurrency',
-  docsFolder: 'docs-folder',
 } as const;
 
 /** Why a scenario name is refused, or undefined when it is a safe S3 prefix. */
@@ -60,72 +58,42 @@ export function scenarioNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Splits an input on commas and newlines, trimming and dropping empty entries. */
-export function splitList(value: string): string[] {
-  return value
-    .split(/[,\n\r]/)
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
-}
-
-function parseSelection(raw: string): ScenarioSelection {
-  const value = raw.trim();
-  const lowered = value.toLowerCase();
-  if (value === '' || lowered === 'changed') return { kind: 'changed' };
-  if (lowered === 'all') return { kind: 'all' };
-  if (lowered === 'none') return { kind: 'none' };
-  const names = [...new Set(splitList(value))];
+function parseSelection(get: InputGetter): ScenarioSelection {
+  const raw = get(SYNC_INPUTS.scenarios);
+  const keyword = raw.trim().toLowerCase();
+  if (keyword === '' || keyword === 'changed') return { kind: 'changed' };
+  if (keyword === 'all') return { kind: 'all' };
+  if (keyword === 'none') return { kind: 'none' };
+  const names = [...new Set(getList(get, SYNC_INPUTS.scenarios))];
   for (const name of names) {
     const problem = scenarioNameProblem(name);
     if (problem) {
-      throw new Error(
-        `Input "${SYNC_INPUTS.scenarios}": scenario name ${JSON.stringify(name)} is refused because ${problem}. ` +
-          'Use "changed", "all", "none", or names of folders under <model-folder>/scenarios/, separated by commas or newlines.',
+      throw inputError(
+        SYNC_INPUTS.scenarios,
+        raw,
+        'use changed, all, none, or names of folders under <model-folder>/scenarios/, separated by commas or newlines',
+        { problem: `names the scenario ${quoted(name)}, refused because ${problem}` },
       );
     }
   }
   return { kind: 'names', names };
 }
 
-function parseChoice<T extends string>(input: string, raw: string, choices: readonly T[], fallback: T): T {
-  const value = raw.trim().toLowerCase();
-  if (value === '') return fallback;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new Error(`Input "${input}": ${JSON.stringify(raw)} is not one of ${choices.join(', ')}.`);
-}
-
-function parseBoolean(input: string, raw: string, fallback: boolean): boolean {
-  const value = raw.trim().toLowerCase();
-  if (value === '') return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new Error(`Input "${input}": ${JSON.stringify(raw)} is not a boolean; use true or false.`);
-}
-
-function parseConcurrency(raw: string): number {
-  const value = raw.trim();
-  if (value === '') return DEFAULT_UPLOAD_CONCURRENCY;
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1 || number > MAX_UPLOAD_CONCURRENCY) {
-    throw new Error(
-      `Input "${SYNC_INPUTS.uploadConcurrency}": ${JSON.stringify(raw)} is not a whole number from 1 to ${MAX_UPLOAD_CONCURRENCY}.`,
-    );
-  }
-  return number;
-}
-
-function parseKeep(raw: string): string[] {
-  const globs = splitList(raw);
+function parseKeep(get: InputGetter): string[] {
+  const raw = get(SYNC_INPUTS.keep);
+  const globs = getList(get, SYNC_INPUTS.keep);
   for (const glob of globs) {
     if (glob.startsWith('/') || glob.split('/').includes('..')) {
-      throw new Error(
-        `Input "${SYNC_INPUTS.keep}": glob ${JSON.stringify(glob)} must be relative to a scenario folder (e.g. "results/**"), without "/" at the start or "..".`,
-      );
+      throw inputError(SYNC_INPUTS.keep, raw, 'give globs relative to a scenario folder (e.g. results/**), without "/" at the start or ".."', {
+        problem: `has the glob ${quoted(glob)}`,
+      });
     }
     try {
       picomatch.makeRe(glob, { dot: true });
     } catch (error) {
-      throw new Error(`Input "${SYNC_INPUTS.keep}": glob ${JSON.stringify(glob)} is not valid: ${(error as Error).message}`, { cause: error });
+      throw inputError(SYNC_INPUTS.keep, raw, 'give globs as picomatch reads them (e.g. results/**)', {
+        problem: `has the glob ${quoted(glob)}, not valid (${printable((error as Error).message)})`,
+      });
     }
   }
   return [...RUN_ARTIFACT_GLOBS, ...globs];
@@ -133,16 +101,15 @@ function parseKeep(raw: string): string[] {
 
 /**
  * Reads the sync inputs through `get` (which returns '' for an unset input) and checks them.
- * Throws an Error naming the input and what to write instead.
+ * Throws an InputError naming the input and what to write instead.
  */
-export function parseSyncOptions(get: (inputName: string) => string): SyncOptions {
+export function parseSyncSettings(get: InputGetter): SyncSettings {
   return {
-    scenarios: parseSelection(get(SYNC_INPUTS.scenarios)),
-    deleteRemoved: parseBoolean(SYNC_INPUTS.deleteRemoved, get(SYNC_INPUTS.deleteRemoved), false),
-    keep: parseKeep(get(SYNC_INPUTS.keep)),
-    locked: parseChoice(SYNC_INPUTS.locked, get(SYNC_INPUTS.locked), ['skip', 'fail', 'overwrite'], 'skip'),
-    onConflict: parseChoice(SYNC_INPUTS.onConflict, get(SYNC_INPUTS.onConflict), ['fail', 'skip', 'overwrite'], 'fail'),
-    uploadConcurrency: parseConcurrency(get(SYNC_INPUTS.uploadConcurrency)),
-    docsFolder: parseDocsFolder(get(SYNC_INPUTS.docsFolder)),
+    scenarios: parseSelection(get),
+    deleteRemoved: getBoolean(get, SYNC_INPUTS.deleteRemoved, false),
+    keep: parseKeep(get),
+    locked: getChoice(get, SYNC_INPUTS.locked, ['skip', 'fail', 'overwrite'] as const, 'skip'),
+    onConflict: getChoice(get, SYNC_INPUTS.onConflict, ['fail', 'skip', 'overwrite'] as const, 'fail'),
+    uploadConcurrency: getInteger(get, SYNC_INPUTS.uploadConcurrency, { min: 1, max: MAX_UPLOAD_CONCURRENCY, fallback: DEFAULT_UPLOAD_CONCURRENCY }),
   };
 }

@@ -1,0 +1,22 @@
+/** The errors a user can act on. Anything else that is thrown is a bug, reported as it is. */
+
+/** What is wrong, in one line, and what to do about it (the hint). */
+export class DeployError extends Error {
+  readonly hint?: string;
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeployError';
+    this.hint = hint;
+  }
+}
+
+/**
+ * An input (`with:` in the workflow, a flag of the CLI) that cannot be used as given. Made by `inputError`
+ * (ground/inputs.ts) in one format: ``Input `rollback` is "yes": use true or false.``
+ */
+export class InputError extends DeployError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'InputError';
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Every input, parsed once into one typed object before anything else runs (as actions/checkout's input helper
+ * and docker/build-push-action's context do): a bad input fails the run at once, naming it, in every mode.
+ */
+import type { InputGetter } from '../inputs.ts';
+import { parseDeploySettings, type DeploySettings } from './deploy.ts';
+import { parseLockSettings, type LockSettings } from './lock.ts';
+import { parseModelSettings, type ModelSettings, type RunContext } from './model.ts';
+import { parseSyncSettings, type SyncSettings } from './sync.ts';
+
+export interface Settings {
+  /** Where the model is, what it is called, how it is validated. */
+  model: ModelSettings;
+  /** The container steps: which steps, the image build, publishing, retries. */
+  deploy: DeploySettings;
+  /** The scenario sync. */
+  sync: SyncSettings;
+  /** The deploy lock. */
+  lock: LockSettings;
+}
+
+export function parseSettings(get: InputGetter, context: RunContext): Settings {
+  return {
+    model: parseModelSettings(get, context),
+    deploy: parseDeploySettings(get),
+    sync: parseSyncSettings(get),
+    lock: parseLockSettings(get),
+  };
+}
+
+export type { DeploySettings, LockSettings, ModelSettings, RunContext, SyncSettings };
