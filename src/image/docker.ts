@@ -1,5 +1,6 @@
 /**
- * Docker behind a small interface, driven through the docker CLI with spawn (never a shell).
+ * Docker behind a small interface, driven through the docker CLI with @actions/exec (never a shell; nothing it
+ * prints reaches the log but through the logger).
  * Registry credentials go on stdin into a private, temporary DOCKER_CONFIG removed by dispose().
  *
  * Builders: `buildx` when the plugin is there; else `buildkit` (DOCKER_BUILDKIT=1, for CLIs before 23 that
@@ -7,14 +8,14 @@
  * builder reads only `<context>/.dockerignore`, so for it the model's ignore file is put there for the build
  * and the context's own file (if any) is restored afterwards.
  */
-import { spawn } from 'node:child_process';
+import { getExecOutput } from '@actions/exec';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../ground/logger.ts';
-import { RegistryClient, parseImageReference } from './registry.ts';
-import { DeployError } from '../ground/step.ts';
+import { DeployError } from '../ground/errors.ts';
 
 export type Builder = 'buildx' | 'buildkit' | 'legacy';
 
@@ -53,8 +54,6 @@ export interface DockerEngine {
   pull(reference: string): Promise<boolean>;
   build(request: BuildRequest): Promise<BuildResult>;
   push(reference: string): Promise<PushResult>;
-  /** Digest of a tag in its registry (asked over the registry API), or undefined when absent. */
-  remoteDigest(reference: string): Promise<string | undefined>;
   /** Removes the private config (credentials). Safe to call twice. */
   dispose(): Promise<void>;
 }
@@ -80,7 +79,6 @@ export class CliDockerEngine implements DockerEngine {
   #configDir?: string;
   #builder?: Builder;
   #clientVersion?: string;
-  readonly #credentials = new Map<string, { username: string; password: string }>();
 
   constructor(options: CliDockerOptions) {
     this.#command = options.command ?? 'docker';
@@ -128,7 +126,6 @@ export class CliDockerEngine implements DockerEngine {
     if (result.code !== 0) {
       throw new DeployError(`docker login to ${host} failed: ${lastLine(result.stderr)}`);
     }
-    this.#credentials.set(host, { username, password });
   }
 
   async pull(reference: string): Promise<boolean> {
@@ -190,18 +187,9 @@ export class CliDockerEngine implements DockerEngine {
     return { digest: match[1], layersPushed };
   }
 
-  async remoteDigest(reference: string): Promise<string | undefined> {
-    const { registry, repository, tag, digest } = parseImageReference(reference);
-    const credentials = this.#credentials.get(registry);
-    if (!credentials) throw new Error(`remoteDigest(${reference}) needs a login to ${registry} first.`);
-    const client = new RegistryClient({ endpoint: `https://${registry}`, ...credentials });
-    return (await client.manifestInfo(repository, digest ?? tag ?? 'latest'))?.digest;
-  }
-
   async dispose(): Promise<void> {
     const configDir = this.#configDir;
     this.#configDir = undefined;
-    this.#credentials.clear();
     if (configDir) await rm(configDir, { recursive: true, force: true });
   }
 
@@ -221,46 +209,61 @@ export class CliDockerEngine implements DockerEngine {
     return this.#configDir ? ['--config', this.#configDir, ...args] : args;
   }
 
-  #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.#command, args, {
-        env: { ...this.#env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
+  /** Runs the CLI, its password (if any) on stdin; with `stream`, each line it prints is logged as it comes. */
+  async #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<RunResult> {
+    const command = commandLine(this.#command);
+    const [out, err] = options.stream ? [lineForwarder(this.#logger), lineForwarder(this.#logger)] : [];
+    try {
+      const { exitCode, stdout, stderr } = await getExecOutput(command, args, {
+        env: definedValues({ ...this.#env, ...options.env }),
+        // Standard input is always given and closed at once (the password, or nothing): a command that reads it
+        // (docker login, a wrapper script) gets EOF instead of waiting forever.
+        input: Buffer.from(options.stdin ?? ''),
+        silent: true,
+        ignoreReturnCode: true,
+        listeners: out && err && { stdout: out.write, stderr: err.write },
       });
-      let stdout = '';
-      let stderr = '';
-      const forward = (chunk: string, pending: { text: string }): void => {
-        if (!options.stream) return;
-        pending.text += chunk;
-        const lines = pending.text.split('\n');
-        pending.text = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) this.#logger.info(line);
-      };
-      const pendingOut = { text: '' };
-      const pendingErr = { text: '' };
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        forward(chunk, pendingOut);
+      // A CLI killed by a signal has no exit code.
+      return { code: exitCode ?? 1, stdout, stderr };
+    } catch (error) {
+      throw new DeployError(`Cannot run ${this.#command}: ${(error as Error).message}`, 'Install the Docker CLI or fix PATH.', {
+        cause: error,
       });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        forward(chunk, pendingErr);
-      });
-      child.on('error', (error) => {
-        reject(
-          new DeployError(`Cannot run ${this.#command}: ${error.message}`, 'Install the Docker CLI or fix PATH.', {
-            cause: error,
-          }),
-        );
-      });
-      child.on('close', (code) => {
-        for (const pending of [pendingOut, pendingErr]) if (options.stream && pending.text.trim()) this.#logger.info(pending.text);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.stdin ?? '');
-    });
+    } finally {
+      out?.end();
+      err?.end();
+    }
   }
+}
+
+/** Logs a stream's lines as they are completed (blank ones skipped); `end` logs the last, unended one. */
+function lineForwarder(logger: Logger): { write: (chunk: Buffer) => void; end: () => void } {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const log = (line: string): void => {
+    if (line.trim()) logger.info(line);
+  };
+  return {
+    write: (chunk) => {
+      const lines = (pending + decoder.write(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(log);
+    },
+    end: () => {
+      log(pending + decoder.end());
+      pending = '';
+    },
+  };
+}
+
+/** @actions/exec splits its command line at spaces: a path with one is quoted (a double quote it cannot pass). */
+function commandLine(command: string): string {
+  if (command.includes('"')) throw new DeployError(`Cannot run ${command}: a double quote in the command's path.`);
+  return /\s/.test(command) ? `"${command}"` : command;
+}
+
+function definedValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /**

@@ -3,7 +3,7 @@
  * Used to ask whether a tag exists (and its digest) without Docker, and to add a tag to an existing
  * manifest without pulling or pushing layers. Credentials are sent as HTTP Basic, as ECR expects.
  */
-import { DeployError } from '../ground/step.ts';
+import { DeployError } from '../ground/errors.ts';
 
 /** Manifest media types we accept, single-image ones first. */
 export const IMAGE_MANIFEST_TYPES = [

@@ -8,18 +8,14 @@ import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { describeError } from '../ground/aws-errors.ts';
+import { DeployError } from '../ground/errors.ts';
 import { formatBytes } from '../ground/format.ts';
-import type { Logger } from '../ground/logger.ts';
-import type { AwsClients } from '../ground/aws.ts';
-import type { DockerEngine } from './docker.ts';
-import type { DeployOptions, GitContext } from '../ground/settings/deploy.ts';
 import { imageTagsFor } from '../ground/settings/deploy.ts';
-import type { DeployTarget, Preflight } from '../pipeline/preflight.ts';
-import { describeError } from '../pipeline/preflight.ts';
-import { INDEX_MANIFEST_TYPES, RegistryClient, compressedSize, parseImageReference } from './registry.ts';
-import type { RegistryCredentials } from './registry.ts';
-import { DeployError } from '../ground/step.ts';
-import type { DeployStep, StepReport } from '../ground/step.ts';
+import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
+import { CliDockerEngine, type DockerEngine } from './docker.ts';
+import { INDEX_MANIFEST_TYPES, RegistryClient, compressedSize, parseImageReference, type RegistryCredentials } from './registry.ts';
 
 export interface ImagePlan {
   repositoryUri: string;
@@ -56,41 +52,43 @@ export interface ImageOutcome {
 }
 
 export interface ImageStepOptions {
-  clients: AwsClients;
-  logger: Logger;
-  preflight: Preflight;
-  target: DeployTarget;
-  options: Pick<DeployOptions, 'buildContext' | 'dockerfile' | 'buildArgs' | 'imageTag' | 'forceBuild'>;
-  git: GitContext;
-  docker: DockerEngine;
-  /** Check that the Docker daemon answers when a build is planned (deploy mode: true; plan mode: false). */
-  requireDocker: boolean;
+  /** The Docker engine (default: the docker CLI on PATH). */
+  docker?: DockerEngine;
   /** The clock for the OCI `created` label. */
   now?: () => Date;
 }
 
-export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
+export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   readonly name = 'image' as const;
-  readonly #o: ImageStepOptions;
+  readonly title = 'Image';
+  readonly needs = ['repository', 'function'] as const;
+  readonly #options: ImageStepOptions;
   #registry?: { client: RegistryClient; credentials: RegistryCredentials };
 
-  constructor(options: ImageStepOptions) {
-    this.#o = options;
+  constructor(options: ImageStepOptions = {}) {
+    this.#options = options;
   }
 
-  async plan(): Promise<ImagePlan> {
-    const { preflight, target, options, git } = this.#o;
+  /** Planned for the Lambda alone too, which needs to know which image it runs (never built then). */
+  isPlanned(selected: ReadonlySet<StepName>): boolean {
+    return selected.has('image') || selected.has('lambda');
+  }
+
+  async plan(context: StepContext): Promise<ImagePlan> {
+    const { preflight, target, git, settings, selected } = context;
+    // Without the image step, the Lambda uses the tag as it is in the repository: never plan a build.
+    const options = selected.has('image') ? settings.deploy : { ...settings.deploy, forceBuild: false };
     const repository = preflight.repository;
     const fn = preflight.function;
     if (!repository || !fn) throw new Error('ImageStep needs the repository and the function from the preflight.');
     const tags = imageTagsFor(options, git);
-    const context = resolve(options.buildContext ?? dirname(target.modelDir));
+    const buildContext = resolve(options.buildContext ?? dirname(target.modelDir));
     const dockerfile = resolve(options.dockerfile ?? join(target.modelDir, 'Dockerfile'));
-    const { client } = await this.#registryClient();
+    const { client } = await this.#registryClient(context);
     const repositoryPath = parseImageReference(repository.uri).repository;
 
     const [existing, ...others] = await Promise.all(tags.map((tag) => client.manifestInfo(repositoryPath, tag)));
-    const base = { repositoryUri: repository.uri, tags, platform: fn.platform, context, dockerfile, missingTags: [] as string[] };
+    const base = { repositoryUri: repository.uri, tags, platform: fn.platform, context: buildContext, dockerfile, missingTags: [] as string[] };
 
     let reuse = false;
     let reason: string;
@@ -118,17 +116,26 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
       };
     }
 
-    await mustExist(context, 'build context', 'input `build-context`');
+    if (!selected.has('image')) {
+      throw new DeployError(
+        existing
+          ? `The Lambda step needs image ${repository.uri}:${tags[0]}, which is an image index (${existing.mediaType}): Lambda needs a single image manifest.`
+          : `The Lambda step needs image ${repository.uri}:${tags[0]}, which is not in the repository.`,
+        'Add `image` to input `steps`, or set input `image-tag` to a tag that was pushed.',
+      );
+    }
+    await mustExist(buildContext, 'build context', 'input `build-context`');
     await mustExist(dockerfile, 'Dockerfile', 'input `dockerfile`');
-    if (this.#o.requireDocker) await this.#o.docker.info();
+    // A deploy builds: the Docker daemon must answer before anything is written.
+    if (context.mode === 'deploy') await this.#docker(context).info();
     const cacheFrom = fn.imageUri.startsWith(`${repository.uri}:`) || fn.imageUri.startsWith(`${repository.uri}@`) ? [fn.imageUri] : [];
     return { ...base, action: 'build', reason, existingDigest: existing?.digest, cacheFrom };
   }
 
-  async apply(plan: ImagePlan): Promise<ImageOutcome> {
-    const { logger } = this.#o;
+  async apply(plan: ImagePlan, context: StepContext): Promise<ImageOutcome> {
+    const { logger } = context;
     const repositoryPath = parseImageReference(plan.repositoryUri).repository;
-    const { client, credentials } = await this.#registryClient();
+    const { client, credentials } = await this.#registryClient(context);
     if (plan.action === 'reuse' && plan.existingDigest) {
       for (const tag of plan.missingTags) {
         logger.info(`Tagging ${plan.repositoryUri}@${plan.existingDigest} as ${tag} (no build, no layer pushed).`);
@@ -148,20 +155,21 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
       };
     }
 
-    const { docker, target, options, git } = this.#o;
+    const { target, settings, git } = context;
+    const docker = this.#docker(context);
     const references = plan.tags.map((tag) => `${plan.repositoryUri}:${tag}`);
     try {
       await docker.login(credentials.endpoint, credentials.username, credentials.password);
       const labels: Record<string, string> = {
-        'org.opencontainers.image.revision': git.sha,
-        'org.opencontainers.image.created': (this.#o.now ?? (() => new Date()))().toISOString(),
+        'org.opencontainers.image.revision': git.sha ?? '',
+        'org.opencontainers.image.created': (this.#options.now ?? (() => new Date()))().toISOString(),
       };
       if (git.repositoryUrl) labels['org.opencontainers.image.source'] = git.repositoryUrl;
       const { builder } = await docker.build({
         context: plan.context,
         dockerfile: plan.dockerfile,
         tags: references,
-        buildArgs: { QUETZAL_MODEL_NAME: basename(target.modelDir), IMAGE_TAG: plan.tags[0], ...options.buildArgs },
+        buildArgs: { QUETZAL_MODEL_NAME: basename(target.modelDir), IMAGE_TAG: plan.tags[0], ...settings.deploy.buildArgs },
         labels,
         platform: plan.platform,
         cacheFrom: plan.cacheFrom,
@@ -202,48 +210,20 @@ export class ImageStep implements DeployStep<ImagePlan, ImageOutcome> {
     }
   }
 
-  reportPlan(plan: ImagePlan): StepReport {
-    const details: StepReport['details'] = [
-      ['Repository', plan.repositoryUri],
-      ['Tags', plan.tags.join(', ')],
-      ['Platform', plan.platform],
-      ['Why', plan.reason],
-    ];
-    if (plan.action === 'reuse') {
-      details.push(['Digest', plan.existingDigest ?? '']);
-      if (plan.missingTags.length > 0) details.push(['Tags to add', plan.missingTags.join(', ')]);
-    } else {
-      details.push(['Build context', plan.context], ['Dockerfile', plan.dockerfile]);
-      if (plan.cacheFrom.length > 0) details.push(['Build cache from', plan.cacheFrom.join(', ')]);
-    }
-    return {
-      step: 'image',
-      status: plan.action === 'reuse' ? (plan.missingTags.length > 0 ? 'present, would add tags' : 'present, no build') : 'would build and push',
-      details,
-      outputs: plan.imageUri ? { 'image-uri': plan.imageUri, 'image-digest': plan.existingDigest ?? '' } : {},
-    };
+  report(plan: ImagePlan, outcome?: ImageOutcome): StepReport {
+    return outcome ? reportOutcome(outcome) : reportPlan(plan);
   }
 
-  reportOutcome(outcome: ImageOutcome): StepReport {
-    return {
-      step: 'image',
-      status: outcome.built ? 'built and pushed' : outcome.tagsAdded.length > 0 ? 'present, tags added' : 'unchanged',
-      details: [
-        ['Image', outcome.imageUri],
-        ['Tags', outcome.tags.join(', ')],
-        ['Layers pushed', String(outcome.layersPushed)],
-        ...(outcome.sizeBytes === undefined ? [] : [['Size (compressed)', formatBytes(outcome.sizeBytes)] as [string, string]]),
-      ],
-      outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
-    };
+  #docker(context: StepContext): DockerEngine {
+    this.#options.docker ??= new CliDockerEngine({ logger: context.logger });
+    return this.#options.docker;
   }
 
-  async #registryClient(): Promise<{ client: RegistryClient; credentials: RegistryCredentials }> {
+  async #registryClient({ aws, logger, preflight }: StepContext): Promise<{ client: RegistryClient; credentials: RegistryCredentials }> {
     if (this.#registry) return this.#registry;
-    const { clients, logger, preflight } = this.#o;
     let output;
     try {
-      output = await clients.ecr.send(
+      output = await aws.client(ECRClient).send(
         new GetAuthorizationTokenCommand(preflight.repository?.registryId ? { registryIds: [preflight.repository.registryId] } : {}),
       );
     } catch (error) {
@@ -269,4 +249,40 @@ async function mustExist(path: string, what: string, input: string): Promise<voi
   } catch {
     throw new DeployError(`The ${what} ${path} does not exist.`, `Check ${input}.`);
   }
+}
+
+function reportPlan(plan: ImagePlan): StepReport {
+  const details: StepReport['details'] = [
+    ['Repository', plan.repositoryUri],
+    ['Tags', plan.tags.join(', ')],
+    ['Platform', plan.platform],
+    ['Why', plan.reason],
+  ];
+  if (plan.action === 'reuse') {
+    details.push(['Digest', plan.existingDigest ?? '']);
+    if (plan.missingTags.length > 0) details.push(['Tags to add', plan.missingTags.join(', ')]);
+  } else {
+    details.push(['Build context', plan.context], ['Dockerfile', plan.dockerfile]);
+    if (plan.cacheFrom.length > 0) details.push(['Build cache from', plan.cacheFrom.join(', ')]);
+  }
+  return {
+    step: 'image',
+    status: plan.action === 'reuse' ? (plan.missingTags.length > 0 ? 'present, would add tags' : 'present, no build') : 'would build and push',
+    details,
+    outputs: plan.imageUri ? { 'image-uri': plan.imageUri, 'image-digest': plan.existingDigest ?? '' } : {},
+  };
+}
+
+function reportOutcome(outcome: ImageOutcome): StepReport {
+  return {
+    step: 'image',
+    status: outcome.built ? 'built and pushed' : outcome.tagsAdded.length > 0 ? 'present, tags added' : 'unchanged',
+    details: [
+      ['Image', outcome.imageUri],
+      ['Tags', outcome.tags.join(', ')],
+      ['Layers pushed', String(outcome.layersPushed)],
+      ...(outcome.sizeBytes === undefined ? [] : [['Size (compressed)', formatBytes(outcome.sizeBytes)] as [string, string]]),
+    ],
+    outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
+  };
 }

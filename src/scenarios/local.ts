@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { listModelWide, listScenarioFolders, listTree, pathKind, type RefusedEntry, type TreeFile } from '../ground/model-files.ts';
 import { printable } from '../ground/printable.ts';
 import { scenarioNameProblem } from '../ground/settings/sync.ts';
-import { DeployError } from '../ground/step.ts';
+import { DeployError } from '../ground/errors.ts';
 
 export type LocalFile = TreeFile;
 

@@ -6,15 +6,8 @@
  * matches its record was changed outside the action (a web-app edit). Object metadata alone cannot tell that:
  * an edit through PutObject drops the metadata, which makes it look like an object from the old scripts.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  NotFound,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isConditionFailure, isNotFound } from '../ground/aws-errors.ts';
 import { normaliseEtag } from './etag.ts';
 
 export interface RemoteObject {
@@ -92,13 +85,6 @@ export async function prefixHasObjects(s3: S3Client, bucket: string, prefix: str
   return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
 }
 
-function isMissing(error: unknown): boolean {
-  if (error instanceof NoSuchKey || error instanceof NotFound) return true;
-  const name = (error as { name?: string })?.name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
-}
-
 /** Records are small: a larger object under the record's key is not one. */
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
@@ -114,7 +100,7 @@ export async function readManifest(s3: S3Client, bucket: string, key: string): P
     }
     text = (await response.Body?.transformToString('utf-8')) ?? '';
   } catch (error) {
-    if (isMissing(error)) return { state: 'missing' };
+    if (isNotFound(error)) return { state: 'missing' };
     throw error;
   }
   let parsed: unknown;
@@ -184,19 +170,12 @@ export async function writeManifest(s3: S3Client, bucket: string, key: string, m
       }),
     );
   } catch (error) {
-    if (!isPreconditionFailure(error)) throw error;
+    if (!isConditionFailure(error)) throw error;
     const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then((response) => response.Body?.transformToString('utf-8'));
     if (current !== body) {
       throw new Error(`the record ${key} was changed by someone else during the deploy; it is left as they wrote it (the next deploy compares content again)`, { cause: error });
     }
   }
-}
-
-/** S3's answer to a write whose `If-Match` / `If-None-Match` did not hold (412), or that raced another (409). */
-export function isPreconditionFailure(error: unknown): boolean {
-  const name = (error as { name?: string })?.name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412;
 }
 
 /** The action's metadata on an object, or null when the object is gone. */
@@ -210,7 +189,7 @@ export async function readActionMetadata(
     const metadata = head.Metadata ?? {};
     return { md5: metadata[METADATA_MD5], commit: metadata[METADATA_COMMIT], etag: normaliseEtag(head.ETag ?? '') };
   } catch (error) {
-    if (isMissing(error)) return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
 }

@@ -2,8 +2,7 @@
 import { formatBytes } from '../ground/format.ts';
 import { mdCode, mdRow, mdText } from '../ground/markdown.ts';
 import type { StepReport } from '../ground/step.ts';
-import type { SyncOutcome, SyncPlan, TargetPlan } from './step.ts';
-
+import type { SyncOutcome, SyncPlan, TargetPlan } from './types.ts';
 
 const PLAN_STATUS: Record<TargetPlan['status'], string> = {
   sync: 'will sync',

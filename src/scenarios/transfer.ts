@@ -4,7 +4,8 @@ import { createReadStream } from 'node:fs';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ACTION_PART_SIZE, hashBuffer, hashFile, MiB, normaliseEtag } from './etag.ts';
-import { isPreconditionFailure, METADATA_COMMIT, METADATA_MD5, readActionMetadata } from './remote.ts';
+import { isConditionFailure, isNotFound } from '../ground/aws-errors.ts';
+import { METADATA_COMMIT, METADATA_MD5, readActionMetadata } from './remote.ts';
 import { Budget, Slots } from './limit.ts';
 
 /** Content types the web app and browsers expect; others come from mime-types, then application/octet-stream. */
@@ -134,7 +135,7 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
   try {
     return await sendFile(request, (computed) => (md5 = computed));
   } catch (error) {
-    if (!isPreconditionFailure(error)) throw error;
+    if (!isConditionFailure(error)) throw error;
     // Our own write, whose answer was lost and whose request was sent again, fails its condition too: the
     // object then carries this upload's MD5 in its metadata (an outside write through PutObject drops it).
     const now = await readActionMetadata(request.s3, request.bucket, request.key);
@@ -198,12 +199,12 @@ export async function deleteKeys(
               await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(planned === undefined ? {} : { IfMatch: `"${planned}"` }) }));
             } catch (error) {
               // Gone already (a retry of our own delete, or someone else's): what the plan wanted is true.
-              if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
+              if (!isNotFound(error)) throw error;
             }
-          }, { ...retry, retryIf: (error) => !isPreconditionFailure(error) });
+          }, { ...retry, retryIf: (error) => !isConditionFailure(error) });
           result.deleted.push(key);
         } catch (error) {
-          if (isPreconditionFailure(error)) result.changed.push(key);
+          if (isConditionFailure(error)) result.changed.push(key);
           else result.failures.push({ key, error: (error as Error).message });
         }
       }),

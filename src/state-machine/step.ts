@@ -5,21 +5,19 @@
  */
 import {
   PublishStateMachineVersionCommand,
+  SFNClient,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { isDeepStrictEqual } from 'node:util';
-import type { Logger } from '../ground/logger.ts';
+import { describeError, errorName, httpStatus } from '../ground/aws-errors.ts';
+import { DeployError } from '../ground/errors.ts';
 import { mdFence } from '../ground/markdown.ts';
-import { BUILTIN_SUBSTITUTIONS, substituteDefinition } from '../validate/definition/substitutions.ts';
-import type { AwsClients } from '../ground/aws.ts';
-import type { DeployTarget, Preflight, StateMachineFacts } from '../pipeline/preflight.ts';
-import { describeError, errorName, httpStatus } from '../pipeline/preflight.ts';
-import { DeployError } from '../ground/step.ts';
-import type { DeployStep, StepReport } from '../ground/step.ts';
-
-/** Step Functions' limit on a definition (1 MB of UTF-8). */
-export const MAX_DEFINITION_BYTES = 1024 * 1024;
+import type { StateMachineFacts } from '../ground/resources.ts';
+import { imageTagsFor, shouldPublish } from '../ground/settings/deploy.ts';
+import type { Step, StepContext, StepReport } from '../ground/step.ts';
+import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, substituteDefinition } from '../validate/definition/index.ts';
+import { jsonDiff } from './diff.ts';
 
 export interface StateMachinePlan {
   stateMachineArn: string;
@@ -40,33 +38,16 @@ export interface StateMachineOutcome {
   versionArn?: string;
 }
 
-export interface StateMachineStepOptions {
-  clients: AwsClients;
-  logger: Logger;
-  preflight: Preflight;
-  target: DeployTarget;
-  /** The model's step-functions.json as text (placeholders not yet filled). */
-  definitionText: string;
-  /** Path shown in messages. */
-  definitionPath: string;
-  publish: boolean;
-  imageTag: string;
-  commitSha: string;
-}
-
-export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachineOutcome> {
+export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutcome> {
   readonly name = 'state-machine' as const;
-  readonly #o: StateMachineStepOptions;
-  readonly #machine: StateMachineFacts;
+  readonly title = 'State machine';
+  /** The definition names the function and the bucket: their ARN and name come from the preflight. */
+  readonly needs = ['function', 'stateMachine', 'bucket'] as const;
 
-  constructor(options: StateMachineStepOptions) {
-    this.#o = options;
-    if (!options.preflight.stateMachine) throw new Error('StateMachineStep needs the state machine from the preflight.');
-    this.#machine = options.preflight.stateMachine;
-  }
-
-  async plan(): Promise<StateMachinePlan> {
-    const { preflight, target, definitionPath } = this.#o;
+  async plan(context: StepContext): Promise<StateMachinePlan> {
+    const { preflight, target, settings, git } = context;
+    const definitionPath = context.definition.path;
+    const machine = machineOf(context);
     const values: Record<string, string> = {
       AccountId: preflight.accountId,
       Region: preflight.region,
@@ -74,7 +55,7 @@ export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachi
       LambdaFunctionArn: preflight.function?.arn ?? '',
       BucketName: target.bucketName,
     };
-    const { text, missing } = substituteDefinition(this.#o.definitionText, values);
+    const { text, missing } = substituteDefinition(context.definition.text, values);
     if (missing.length > 0) {
       throw new DeployError(
         `${definitionPath} uses ${missing.map((name) => `\${${name}}`).join(', ')}, which the action does not fill.`,
@@ -91,34 +72,35 @@ export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachi
     if (bytes > MAX_DEFINITION_BYTES) {
       throw new DeployError(`${definitionPath} is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES}.`);
     }
-    const validation = await this.#validate(text);
+    const validation = await validateOnline(text, context);
 
     let deployed: unknown;
     try {
-      deployed = JSON.parse(this.#machine.definition);
+      deployed = JSON.parse(machine.definition);
     } catch {
-      deployed = this.#machine.definition;
+      deployed = machine.definition;
     }
     const changed = !isDeepStrictEqual(parsed, deployed);
     return {
-      stateMachineArn: this.#machine.arn,
+      stateMachineArn: machine.arn,
       definition: text,
       changed,
       diff: changed ? jsonDiff(deployed, parsed) : [],
       validation,
-      publish: this.#o.publish,
-      versionDescription: `${this.#o.imageTag} (commit ${this.#o.commitSha.slice(0, 12)})`.slice(0, 256),
+      publish: shouldPublish(settings.deploy, git),
+      versionDescription: `${imageTagsFor(settings.deploy, git)[0]} (commit ${(git.sha ?? '').slice(0, 12)})`.slice(0, 256),
     };
   }
 
-  async apply(plan: StateMachinePlan): Promise<StateMachineOutcome> {
-    const { clients, logger } = this.#o;
+  async apply(plan: StateMachinePlan, context: StepContext): Promise<StateMachineOutcome> {
+    const { aws, logger } = context;
+    const sfn = aws.client(SFNClient);
     const arn = plan.stateMachineArn;
     if (plan.changed) {
       logger.info(`Updating state machine ${arn} (role, logging and tracing kept).`);
       let output;
       try {
-        output = await clients.sfn.send(
+        output = await sfn.send(
           new UpdateStateMachineCommand({
             stateMachineArn: arn,
             definition: plan.definition,
@@ -131,118 +113,105 @@ export class StateMachineStep implements DeployStep<StateMachinePlan, StateMachi
       return { stateMachineArn: arn, updated: true, versionArn: output.stateMachineVersionArn };
     }
     if (!plan.publish) return { stateMachineArn: arn, updated: false };
-    return { stateMachineArn: arn, updated: false, versionArn: await this.#publishUnchanged(plan) };
+    return { stateMachineArn: arn, updated: false, versionArn: await publishUnchanged(plan, context) };
   }
 
-  reportPlan(plan: StateMachinePlan): StepReport {
-    return {
-      step: 'state-machine',
-      status: plan.changed ? 'would update' : 'unchanged',
-      details: [
-        ['State machine', plan.stateMachineArn],
-        ['Validation', plan.validation],
-        ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
-      ],
-      outputs: { 'state-machine-arn': plan.stateMachineArn },
-      markdown: plan.changed ? mdFence('diff', plan.diff) : undefined,
-    };
-  }
-
-  reportOutcome(outcome: StateMachineOutcome): StepReport {
-    const details: StepReport['details'] = [['State machine', outcome.stateMachineArn]];
-    if (outcome.versionArn) details.push(['Version', outcome.versionArn]);
-    const outputs: Record<string, string> = { 'state-machine-arn': outcome.stateMachineArn };
-    if (outcome.versionArn) outputs['state-machine-version-arn'] = outcome.versionArn;
-    return { step: 'state-machine', status: outcome.updated ? 'updated' : 'unchanged', details, outputs };
-  }
-
-  /** ValidateStateMachineDefinition: a DeployError on FAIL; a warning (and go on) when the API does not answer. */
-  async #validate(definition: string): Promise<string> {
-    const { clients, logger, definitionPath } = this.#o;
-    let output;
+  /** Puts the definition the preflight read back (a published version stays published). */
+  async undo(outcome: StateMachineOutcome, context: StepContext): Promise<string | undefined> {
+    if (!outcome.updated) return undefined;
+    const machine = machineOf(context);
     try {
-      output = await clients.sfnAdvisory.send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
+      await context.aws.client(SFNClient).send(new UpdateStateMachineCommand({ stateMachineArn: machine.arn, definition: machine.definition }));
     } catch (error) {
-      const why = describeError(error);
-      logger.warning(`Step Functions could not validate ${definitionPath} online (${why}); going on with the local validation.`);
-      return `skipped: the API did not answer (${errorName(error) || httpStatus(error) || 'error'})`;
+      throw new DeployError(`UpdateStateMachine on ${machine.arn} failed: ${describeError(error)}`, undefined, { cause: error });
     }
-    const errors = (output.diagnostics ?? []).filter((d) => d.severity === 'ERROR');
-    for (const warning of (output.diagnostics ?? []).filter((d) => d.severity !== 'ERROR')) {
-      logger.warning(`${definitionPath}: ${warning.code}: ${warning.message}${warning.location ? ` at ${warning.location}` : ''}`);
-    }
-    if (output.result === 'FAIL' || errors.length > 0) {
-      const lines = errors.map((d) => `${d.code}: ${d.message}${d.location ? ` (at ${d.location})` : ''}`);
-      throw new DeployError(
-        `Step Functions rejects ${definitionPath}:\n- ${lines.join('\n- ') || 'no diagnostic given'}`,
-        'Fix the definition; nothing was changed.',
-      );
-    }
-    return 'OK (ValidateStateMachineDefinition)';
+    return `The state machine ${machine.name} was rolled back to the definition it had before this deploy.`;
   }
 
-  async #publishUnchanged(plan: StateMachinePlan): Promise<string | undefined> {
-    const { clients, logger } = this.#o;
-    try {
-      const output = await clients.sfn.send(
-        new PublishStateMachineVersionCommand({
-          stateMachineArn: plan.stateMachineArn,
-          description: plan.versionDescription,
-          ...(this.#machine.revisionId ? { revisionId: this.#machine.revisionId } : {}),
-        }),
-      );
-      return output.stateMachineVersionArn;
-    } catch (error) {
-      const status = httpStatus(error) ?? 0;
-      if (status < 500 && errorName(error) !== 'UnknownOperationException') {
-        throw new DeployError(`PublishStateMachineVersion on ${plan.stateMachineArn} failed: ${describeError(error)}`);
-      }
-      // An endpoint without PublishStateMachineVersion (an emulator): publish through an update with the same definition.
-      logger.warning(`PublishStateMachineVersion did not answer (${describeError(error)}); publishing through UpdateStateMachine.`);
-      const output = await clients.sfn.send(
-        new UpdateStateMachineCommand({
-          stateMachineArn: plan.stateMachineArn,
-          definition: plan.definition,
-          publish: true,
-          versionDescription: plan.versionDescription,
-        }),
-      );
-      return output.stateMachineVersionArn;
-    }
+  report(plan: StateMachinePlan, outcome?: StateMachineOutcome): StepReport {
+    return outcome ? reportOutcome(outcome) : reportPlan(plan);
   }
 }
 
-export const DIFF_LIMIT = 30;
+function machineOf(context: StepContext): StateMachineFacts {
+  const machine = context.preflight.stateMachine;
+  if (!machine) throw new Error('The state machine step needs the state machine from the preflight.');
+  return machine;
+}
 
-/** Differences between two JSON values as `- path: old` / `+ path: new` lines, at most DIFF_LIMIT (then a count). */
-export function jsonDiff(before: unknown, after: unknown): string[] {
-  const lines: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string): void => {
-    if (isDeepStrictEqual(a, b)) return;
-    const bothObjects = isObject(a) && isObject(b);
-    const bothArrays = Array.isArray(a) && Array.isArray(b);
-    if (bothObjects) {
-      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-      for (const key of keys) walk(a[key], b[key], `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`);
-      return;
-    }
-    if (bothArrays && a.length === b.length) {
-      a.forEach((item, index) => walk(item, b[index], `${path}[${index}]`));
-      return;
-    }
-    if (a !== undefined) lines.push(`- ${path || '$'}: ${short(a)}`);
-    if (b !== undefined) lines.push(`+ ${path || '$'}: ${short(b)}`);
+function reportPlan(plan: StateMachinePlan): StepReport {
+  return {
+    step: 'state-machine',
+    status: plan.changed ? 'would update' : 'unchanged',
+    details: [
+      ['State machine', plan.stateMachineArn],
+      ['Validation', plan.validation],
+      ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
+    ],
+    outputs: { 'state-machine-arn': plan.stateMachineArn },
+    markdown: plan.changed ? mdFence('diff', plan.diff) : undefined,
   };
-  walk(before, after, '');
-  if (lines.length <= DIFF_LIMIT) return lines;
-  return [...lines.slice(0, DIFF_LIMIT), `… and ${lines.length - DIFF_LIMIT} more line(s)`];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function reportOutcome(outcome: StateMachineOutcome): StepReport {
+  const details: StepReport['details'] = [['State machine', outcome.stateMachineArn]];
+  if (outcome.versionArn) details.push(['Version', outcome.versionArn]);
+  const outputs: Record<string, string> = { 'state-machine-arn': outcome.stateMachineArn };
+  if (outcome.versionArn) outputs['state-machine-version-arn'] = outcome.versionArn;
+  return { step: 'state-machine', status: outcome.updated ? 'updated' : 'unchanged', details, outputs };
 }
 
-function short(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+/** ValidateStateMachineDefinition: a DeployError on FAIL; a warning (and go on) when the API does not answer. */
+async function validateOnline(definition: string, { aws, logger, definition: { path: definitionPath } }: StepContext): Promise<string> {
+  let output;
+  try {
+    output = await aws.advisoryClient(SFNClient).send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
+  } catch (error) {
+    const why = describeError(error);
+    logger.warning(`Step Functions could not validate ${definitionPath} online (${why}); going on with the local validation.`);
+    return `skipped: the API did not answer (${errorName(error) || httpStatus(error) || 'error'})`;
+  }
+  const errors = (output.diagnostics ?? []).filter((d) => d.severity === 'ERROR');
+  for (const warning of (output.diagnostics ?? []).filter((d) => d.severity !== 'ERROR')) {
+    logger.warning(`${definitionPath}: ${warning.code}: ${warning.message}${warning.location ? ` at ${warning.location}` : ''}`);
+  }
+  if (output.result === 'FAIL' || errors.length > 0) {
+    const lines = errors.map((d) => `${d.code}: ${d.message}${d.location ? ` (at ${d.location})` : ''}`);
+    throw new DeployError(
+      `Step Functions rejects ${definitionPath}:\n- ${lines.join('\n- ') || 'no diagnostic given'}`,
+      'Fix the definition; nothing was changed.',
+    );
+  }
+  return 'OK (ValidateStateMachineDefinition)';
+}
+
+async function publishUnchanged(plan: StateMachinePlan, { aws, logger, preflight }: StepContext): Promise<string | undefined> {
+  const sfn = aws.client(SFNClient);
+  const revisionId = preflight.stateMachine?.revisionId;
+  try {
+    const output = await sfn.send(
+      new PublishStateMachineVersionCommand({
+        stateMachineArn: plan.stateMachineArn,
+        description: plan.versionDescription,
+        ...(revisionId ? { revisionId } : {}),
+      }),
+    );
+    return output.stateMachineVersionArn;
+  } catch (error) {
+    const status = httpStatus(error) ?? 0;
+    if (status < 500 && errorName(error) !== 'UnknownOperationException') {
+      throw new DeployError(`PublishStateMachineVersion on ${plan.stateMachineArn} failed: ${describeError(error)}`);
+    }
+    // An endpoint without PublishStateMachineVersion (an emulator): publish through an update with the same definition.
+    logger.warning(`PublishStateMachineVersion did not answer (${describeError(error)}); publishing through UpdateStateMachine.`);
+    const output = await sfn.send(
+      new UpdateStateMachineCommand({
+        stateMachineArn: plan.stateMachineArn,
+        definition: plan.definition,
+        publish: true,
+        versionDescription: plan.versionDescription,
+      }),
+    );
+    return output.stateMachineVersionArn;
+  }
 }

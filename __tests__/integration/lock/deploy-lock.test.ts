@@ -7,20 +7,8 @@ import assert from 'node:assert/strict';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { Logger } from '../../../src/ground/logger.ts';
-import { DeployError } from '../../../src/ground/step.ts';
-import {
-  DEFAULT_LOCK_TIMEOUT_MINUTES,
-  DEFAULT_LOCK_TTL_MINUTES,
-  LOCK_KEY,
-  acquireDeployLock,
-  describeHolder,
-  holderTtlSeconds,
-  parseBody,
-  parseLockOptions,
-  safeHoldSeconds,
-  type DeployLockOptions,
-  type LockBody,
-} from '../../../src/lock/deploy-lock.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import { LOCK_KEY, acquireDeployLock, safeHoldSeconds, type DeployLockOptions, type LockBody } from '../../../src/lock/index.ts';
 import { ALL_FAULT_KINDS, startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.ts';
 import { startMotoServer, type MotoServer } from '../../helpers/moto-server.ts';
 
@@ -89,86 +77,6 @@ before(async () => {
 after(async () => {
   s3?.destroy();
   await moto?.stop();
-});
-
-describe('parseLockOptions', () => {
-  const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? '';
-
-  test('defaults: wait 15 minutes, TTL 10 minutes (a crashed run never makes the next one fail)', () => {
-    assert.deepEqual(parseLockOptions(inputs({})), { timeoutMinutes: 15, ttlMinutes: 10 });
-    assert.equal(DEFAULT_LOCK_TIMEOUT_MINUTES > DEFAULT_LOCK_TTL_MINUTES, true);
-  });
-
-  test('reads both inputs; 0 minutes of wait is allowed, fractions too', () => {
-    assert.deepEqual(parseLockOptions(inputs({ 'lock-timeout-minutes': '0', 'lock-ttl-minutes': ' 2.5 ' })), { timeoutMinutes: 0, ttlMinutes: 2.5 });
-  });
-
-  test('bad values name the input and the accepted range', () => {
-    assert.throws(() => parseLockOptions(inputs({ 'lock-timeout-minutes': 'soon' })), (error: Error) => {
-      assert.ok(error instanceof DeployError);
-      assert.match(error.message, /^Input lock-timeout-minutes is 'soon': give a number of minutes from 0 to 360 \(default 15\)\.$/);
-      return true;
-    });
-    assert.throws(() => parseLockOptions(inputs({ 'lock-timeout-minutes': '-1' })), DeployError);
-    assert.throws(() => parseLockOptions(inputs({ 'lock-ttl-minutes': '0' })), /Input lock-ttl-minutes is '0': give a number of minutes from 1 to 360/);
-    assert.throws(() => parseLockOptions(inputs({ 'lock-ttl-minutes': '1000' })), DeployError);
-  });
-});
-
-describe('describeHolder', () => {
-  test('names the run, commit, actor and link', () => {
-    const body = { version: 1, token: 't', runId: '42-1', sha: '1a2b3c4d5e6f7a8b', actor: 'alice', url: 'https://x/42', startedAt: '2025-01-01T10:00:00.000Z', renewedAt: '', expiresAt: '', ttlSeconds: 600 } as const;
-    assert.equal(describeHolder(body), 'run 42-1 (commit 1a2b3c4d5e6f, by alice, https://x/42) since 2025-01-01T10:00:00.000Z');
-    assert.match(describeHolder(undefined), /unknown holder/);
-  });
-});
-
-describe('a lock body read from the bucket is foreign input', () => {
-  const forged = (fields: Record<string, unknown>) =>
-    JSON.stringify({ version: 1, token: 't', runId: 'r', startedAt: '2025-01-01T10:00:00.000Z', renewedAt: '', expiresAt: '', ttlSeconds: 600, ...fields });
-
-  test('a TTL counts only as a finite number of seconds from 1 s to 24 h', () => {
-    assert.equal(holderTtlSeconds(600), 600);
-    assert.equal(holderTtlSeconds(1), 1);
-    assert.equal(holderTtlSeconds(86_400), 86_400);
-    for (const bad of [1e12, 86_401, -5, 0, 0.5, Infinity, -Infinity, Number.NaN, '600', null, undefined, [600], { ttl: 600 }]) {
-      assert.equal(holderTtlSeconds(bad), undefined, String(bad));
-    }
-    assert.equal(parseBody(forged({ ttlSeconds: 1e12 }))?.ttlSeconds, undefined);
-    assert.equal(parseBody('{"version":1,"token":"t","runId":"r","ttlSeconds":1e400}')?.ttlSeconds, undefined, 'JSON 1e400 is Infinity');
-    assert.equal(parseBody(forged({ ttlSeconds: -5 }))?.ttlSeconds, undefined);
-    assert.equal(parseBody(forged({ ttlSeconds: '600' }))?.ttlSeconds, undefined);
-    assert.equal(parseBody(forged({}))?.ttlSeconds, 600);
-  });
-
-  test('texts are strings cut to 200 characters; other types are dropped; no run id or token: an unknown holder', () => {
-    const body = parseBody(forged({ runId: 'r'.repeat(5000), actor: { toString: 'x' }, url: 12345, sha: ['abc'], startedAt: 's'.repeat(300) }));
-    assert.ok(body);
-    assert.equal(body.runId, `${'r'.repeat(200)}…`);
-    assert.equal(body.startedAt, `${'s'.repeat(200)}…`);
-    assert.equal('actor' in body || 'url' in body || 'sha' in body, false);
-    assert.ok(describeHolder(body).length < 500, describeHolder(body));
-    assert.equal(parseBody(forged({ runId: 42 })), undefined);
-    assert.equal(parseBody(forged({ token: { id: 1 } })), undefined);
-    assert.equal(parseBody(forged({ version: 2 })), undefined);
-    assert.equal(parseBody('[1]'), undefined);
-    assert.equal(parseBody('null'), undefined);
-    assert.equal(parseBody('"text"'), undefined);
-    assert.equal(parseBody(forged({ startedAt: 7 }))?.startedAt, '(unknown time)');
-  });
-
-  test('the margin: a fifth of the TTL, at least 5 s, at most half of it', () => {
-    assert.equal(safeHoldSeconds(600), 480);
-    assert.equal(safeHoldSeconds(60), 48);
-    assert.equal(safeHoldSeconds(20), 15);
-    assert.equal(safeHoldSeconds(6), 3);
-    assert.equal(safeHoldSeconds(2), 1);
-  });
-
-  test('acquire refuses a TTL of ours outside 1 s to 24 h (others would not honour it)', async () => {
-    await assert.rejects(acquireDeployLock(s3, options('unused', 'run-a', { ttlSeconds: 0.5 }), captureLogger()), /TTL must be from 1 s to 24 h, got 0\.5 s/);
-    await assert.rejects(acquireDeployLock(s3, options('unused', 'run-a', { ttlSeconds: 1e9 }), captureLogger()), /TTL must be from 1 s to 24 h/);
-  });
 });
 
 describe('the deploy lock on S3 (moto)', () => {

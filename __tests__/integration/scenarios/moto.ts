@@ -1,8 +1,16 @@
-/** Helpers for the sync tests: a real moto_server (started on a port of our own, stopped by PID), buckets, files. */
+/**
+ * Helpers for the sync tests: a real moto_server (started on a port of our own, stopped by PID), buckets, files,
+ * and the step's context pointed at that moto_server.
+ */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AwsClients } from '../../../src/ground/aws.ts';
+import type { Logger } from '../../../src/ground/logger.ts';
+import type { StepContext } from '../../../src/ground/step.ts';
+import type { ScenarioSyncStep, SyncOutcome, SyncPlan } from '../../../src/scenarios/index.ts';
+import { stepContext, testSettings, testTarget } from '../../helpers/step-context.ts';
 
 export { startMotoServer as startMoto, type MotoServer as Moto } from '../../helpers/moto-server.ts';
 
@@ -13,6 +21,55 @@ export function s3Client(endpoint: string): S3Client {
     region: 'us-east-1',
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
+}
+
+/** The run's clients, whose S3 client is `s3` (the test's client to moto, or one with a fault injected). */
+export function clientsWith(s3: S3Client): AwsClients {
+  return new (class extends AwsClients {
+    override client<C>(Client: new (configuration: never) => C): C {
+      if ((Client as unknown) !== S3Client) throw new Error(`The scenarios step asked for a ${Client.name}: only S3 is expected.`);
+      return s3 as unknown as C;
+    }
+  })();
+}
+
+/** Commit the tests deploy: recorded in the metadata of every upload. */
+export const TEST_COMMIT = '0123456789abcdef0123456789abcdef01234567';
+
+export interface SyncRun {
+  bucket: string;
+  modelFolder: string;
+  /** Action inputs (scenarios, delete-removed, on-conflict, ...); every other one unset. */
+  inputs?: Record<string, string>;
+  mode?: StepContext['mode'];
+  /** The files the push changed; null (the default) when git cannot tell. */
+  changedFiles?: string[] | null;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** The context the pipeline would give the step for one run on `bucket`, with `s3` as its S3 client. */
+export function syncContext(s3: S3Client, run: SyncRun): StepContext {
+  return stepContext({
+    mode: run.mode ?? 'deploy',
+    settings: testSettings(run.inputs ?? {}, run.modelFolder),
+    target: testTarget({ bucketName: run.bucket, modelDir: run.modelFolder }),
+    git: { sha: TEST_COMMIT },
+    aws: clientsWith(s3),
+    changedFiles: run.changedFiles ? Promise.resolve(run.changedFiles) : null,
+    ...(run.logger ? { logger: run.logger } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+}
+
+/** A step paired with the context of one run, as the pipeline pairs them. */
+export function bind(step: ScenarioSyncStep, context: StepContext) {
+  return {
+    context,
+    plan: () => step.plan(context),
+    apply: (plan: SyncPlan) => step.apply(plan, context),
+    report: (plan: SyncPlan, outcome?: SyncOutcome) => step.report(plan, outcome),
+  };
 }
 
 let bucketCounter = 0;

@@ -7,8 +7,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../../src/ground/logger.ts';
-import { ScenarioSyncStep, parseSyncOptions } from '../../../src/scenarios/index.ts';
-import { bucketContents, makeModel, newBucket, removeDir, s3Client, startMoto, type Moto } from './moto.ts';
+import { ScenarioSyncStep } from '../../../src/scenarios/index.ts';
+import { bind, bucketContents, makeModel, newBucket, removeDir, s3Client, startMoto, syncContext, type Moto } from './moto.ts';
 
 const PORT = 5212;
 let moto: Moto;
@@ -24,8 +24,9 @@ after(async () => {
   for (const folder of folders) await removeDir(folder);
 });
 
+/** The step (git asked) with the context of one deploy. */
 const step = (bucket: string, modelFolder: string, inputs: Record<string, string> = {}) =>
-  new ScenarioSyncStep({ s3, logger: silentLogger, options: parseSyncOptions((name) => inputs[name] ?? ''), bucket, modelFolder, retry: { attempts: 3, firstDelayMs: 50 } });
+  bind(new ScenarioSyncStep({ retry: { attempts: 3, firstDelayMs: 50 } }), syncContext(s3, { bucket, modelFolder, inputs, logger: silentLogger }));
 
 test('10,000 small files: plan, apply, and a re-plan that finds nothing to do', async () => {
   const folder = await makeModel({});
@@ -40,7 +41,7 @@ test('10,000 small files: plan, apply, and a re-plan that finds nothing to do', 
   const plan = await sync.plan();
   assert.equal(plan.targets[0].decision?.uploads.length, 10_000);
   const outcome = await sync.apply(plan);
-  assert.equal(sync.reportOutcome(outcome).outputs['files-uploaded'], '10000');
+  assert.equal(sync.report(plan, outcome).outputs['files-uploaded'], '10000');
   const replan = await step(bucket, folder).plan();
   assert.equal(replan.targets[0].decision?.uploads.length, 0);
   assert.equal(replan.targets[0].decision?.unchanged.length, 10_000);
@@ -68,8 +69,9 @@ test('in a git checkout, a fresh clone uploads nothing and committed or uncommit
   await git(clone, 'commit', '-qam', 'edit');
   await writeFile(join(clone, 'scenarios/base/inputs/b.csv'), 'BBB'); // not committed
   const s = step(bucket, clone);
-  const outcome = await s.apply(await s.plan());
-  assert.equal(s.reportOutcome(outcome).outputs['files-uploaded'], '2');
+  const editedPlan = await s.plan();
+  const outcome = await s.apply(editedPlan);
+  assert.equal(s.report(editedPlan, outcome).outputs['files-uploaded'], '2');
   const contents = await bucketContents(s3, bucket, 'base/');
   assert.equal(contents.get('base/inputs/a.csv'), 'AAA');
   assert.equal(contents.get('base/inputs/b.csv'), 'BBB');

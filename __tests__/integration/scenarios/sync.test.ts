@@ -10,11 +10,13 @@ import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DeployError } from '../../../src/ground/step.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
 import type { Logger } from '../../../src/ground/logger.ts';
-import { ScenarioSyncStep, SyncError, parseSyncOptions, type SyncOutcome } from '../../../src/scenarios/index.ts';
+import { ScenarioSyncStep, SyncError, parseSyncSettings, type SyncOutcome } from '../../../src/scenarios/index.ts';
 import { listFilesUnder } from '../../../src/scenarios/local.ts';
+import { reportOutcome } from '../../../src/scenarios/report.ts';
 import {
+  bind,
   bucketContents,
   bucketEtags,
   headMetadata,
@@ -24,8 +26,11 @@ import {
   removeDir,
   s3Client,
   startMoto,
+  syncContext,
+  TEST_COMMIT,
   writeFiles,
   type Moto,
+  type SyncRun,
 } from './moto.ts';
 
 const PORT = 5211;
@@ -70,27 +75,21 @@ async function model(files: Record<string, string | Buffer>): Promise<string> {
   return folder;
 }
 
-function step(bucket: string, modelFolder: string, inputs: Record<string, string> = {}, extra: { changedFiles?: string[] | null; client?: S3Client; logger?: Logger } = {}) {
-  return new ScenarioSyncStep({
-    s3: extra.client ?? s3,
-    logger: extra.logger ?? captureLogger(),
-    options: parseSyncOptions((name) => inputs[name] ?? ''),
-    bucket,
-    modelFolder,
-    commitSha: '0123456789abcdef0123456789abcdef01234567',
-    changedFiles: extra.changedFiles ?? null,
-    retry: { attempts: 2, firstDelayMs: 10 },
-  });
+type Extra = Pick<SyncRun, 'changedFiles' | 'logger' | 'mode' | 'signal'> & { client?: S3Client };
+
+/** The step with the context of one run (a deploy unless `extra.mode` says plan). */
+function step(bucket: string, modelFolder: string, inputs: Record<string, string> = {}, extra: Extra = {}) {
+  const context = syncContext(extra.client ?? s3, { bucket, modelFolder, inputs, logger: extra.logger ?? captureLogger(), ...extra });
+  return bind(new ScenarioSyncStep({ retry: { attempts: 2, firstDelayMs: 10 } }), context);
 }
 
-async function sync(bucket: string, modelFolder: string, inputs: Record<string, string> = {}, extra: Parameters<typeof step>[3] = {}): Promise<SyncOutcome> {
+async function sync(bucket: string, modelFolder: string, inputs: Record<string, string> = {}, extra: Extra = {}): Promise<SyncOutcome> {
   const s = step(bucket, modelFolder, inputs, extra);
   return s.apply(await s.plan());
 }
 
 function totals(outcome: SyncOutcome) {
-  const report = new ScenarioSyncStep({ s3, logger: captureLogger(), options: parseSyncOptions(() => ''), bucket: '', modelFolder: '' }).reportOutcome(outcome);
-  return report.outputs;
+  return reportOutcome(outcome).outputs;
 }
 
 const baseFiles = {
@@ -119,7 +118,7 @@ describe('first deploy and re-deploys', () => {
     assert.equal(contents.get('_common/docs/index.md'), '# Doc');
     const head = await headMetadata(s3, bucket, 'base/inputs/pt/links.geojson');
     assert.equal(head.ContentType, 'application/geo+json');
-    assert.equal(head.Metadata?.['quetzal-commit'], '0123456789abcdef0123456789abcdef01234567');
+    assert.equal(head.Metadata?.['quetzal-commit'], TEST_COMMIT);
     assert.match(head.Metadata?.['quetzal-md5'] ?? '', /^[0-9a-f]{32}$/);
     assert.equal((await headMetadata(s3, bucket, 'base/inputs/od.csv')).ContentType, 'text/csv');
     assert.equal((await headMetadata(s3, bucket, 'base/inputs/params.json')).ContentType, 'application/json');
@@ -165,7 +164,7 @@ describe('first deploy and re-deploys', () => {
     const logger = captureLogger();
     const s = step(bucket, folder, { 'delete-removed': 'true' }, { logger });
     const plan = await s.plan();
-    const report = s.reportPlan(plan);
+    const report = s.report(plan);
     assert.deepEqual([...(await bucketContents(s3, bucket)).keys()], ['base/inputs/stale.csv']);
     assert.match(report.markdown ?? '', /\| `base\/` \| will sync \| 4 \(/);
     assert.match(report.markdown ?? '', /base\/inputs\/stale\.csv/);
@@ -196,7 +195,7 @@ describe('never lose data', () => {
     assert.equal(contents.has('base/inputs/stale.csv'), false);
     for (const [key, body] of Object.entries(runFiles)) assert.equal(contents.get(key), body, key);
     assert.ok(logger.lines.some((line) => line.includes('Deleting 1 file') && line.includes('base/inputs/stale.csv')));
-    const report = new ScenarioSyncStep({ s3, logger, options: parseSyncOptions(() => ''), bucket, modelFolder: folder }).reportOutcome(outcome);
+    const report = reportOutcome(outcome);
     assert.match(report.markdown ?? '', /Deleted files \(1\)[\s\S]*base\/inputs\/stale\.csv/);
   });
 
@@ -229,7 +228,7 @@ describe('never lose data', () => {
     assert.match(outcome.targets[0].notes.join(' '), /1 run artifact/);
   });
 
-  test('a locked scenario is left untouched (skip), fails the step (fail), or is synced keeping its lock (overwrite)', async () => {
+  test('a locked scenario is left untouched (skip), stops the deploy before any write (fail), or is synced keeping its lock (overwrite)', async () => {
     const bucket = await newBucket(s3, 'locked');
     await putForeign(s3, bucket, 'scen/.lock', '');
     await putForeign(s3, bucket, 'scen/inputs/params.json', 'remote');
@@ -241,12 +240,15 @@ describe('never lose data', () => {
     assert.ok(logger.warnings.some((w) => w.includes('"scen" is locked')));
     assert.equal((await bucketContents(s3, bucket, 'base/')).size, 4, 'the other scenario is synced');
 
+    await writeFile(join(folder, 'scenarios/base/inputs/od.csv'), 'o,d,v\n7,7,7\n');
     await assert.rejects(sync(bucket, folder, { scenarios: 'all', locked: 'fail' }), (error: unknown) => {
-      assert.ok(error instanceof SyncError);
+      assert.ok(error instanceof DeployError && !(error instanceof SyncError), 'refused by the plan, not by the apply');
+      assert.match(error.message, /^The scenario sync cannot complete, so nothing was deployed:\n/);
       assert.match(error.message, /"scen" is locked/);
       return true;
     });
     assert.equal((await bucketContents(s3, bucket, 'scen/')).get('scen/inputs/params.json'), 'remote');
+    assert.equal((await bucketContents(s3, bucket, 'base/')).get('base/inputs/od.csv'), baseFiles['scenarios/base/inputs/od.csv'], 'the other scenario is not synced either');
 
     await sync(bucket, folder, { scenarios: 'all', locked: 'overwrite', 'delete-removed': 'true' });
     const contents = await bucketContents(s3, bucket, 'scen/');
@@ -254,7 +256,7 @@ describe('never lose data', () => {
     assert.equal(contents.has('scen/.lock'), true);
   });
 
-  test('a web-app edit stops its scenario with an error naming the file; skip and overwrite do what they say', async () => {
+  test('a web-app edit stops the deploy before any write with an error naming the file; skip and overwrite do what they say', async () => {
     const bucket = await newBucket(s3, 'conflict');
     const folder = await model({ ...baseFiles, 'scenarios/edited/inputs/params.json': '{"speed": 20}', 'scenarios/edited/inputs/od.csv': 'a' });
     await sync(bucket, folder, { scenarios: 'all' });
@@ -264,18 +266,23 @@ describe('never lose data', () => {
     await writeFile(join(folder, 'scenarios/base/inputs/od.csv'), 'o,d,v\n9,9,9\n');
 
     await assert.rejects(sync(bucket, folder, { scenarios: 'all' }), (error: unknown) => {
-      assert.ok(error instanceof SyncError);
+      assert.ok(error instanceof DeployError && !(error instanceof SyncError), 'refused by the plan, not by the apply');
+      assert.match(error.message, /^The scenario sync cannot complete, so nothing was deployed:\n/);
       assert.match(error.message, /"edited" has 1 file\(s\) changed outside the action/);
-      assert.match(error.outcome.problems.join('\n'), /edited\/inputs\/params\.json/);
+      assert.match(error.message, /edited\/inputs\/params\.json/);
+      assert.equal(error.hint, 'Bring the web-app edits into the repository, or set `on-conflict: skip` / `overwrite` (and `locked`) to decide.');
       return true;
     });
     let contents = await bucketContents(s3, bucket);
     assert.equal(contents.get('edited/inputs/params.json'), '{"speed": 45, "edited": "web"}');
     assert.equal(contents.get('edited/inputs/od.csv'), 'a', 'nothing of the conflicting scenario is written');
-    assert.equal(contents.get('base/inputs/od.csv'), 'o,d,v\n9,9,9\n', 'other scenarios are synced');
+    assert.equal(contents.get('base/inputs/od.csv'), baseFiles['scenarios/base/inputs/od.csv'], 'nor anything of the other scenarios');
 
     const skipped = await sync(bucket, folder, { scenarios: 'all', 'on-conflict': 'skip' });
     assert.equal(skipped.targets.find((t) => t.name === 'edited')?.status, 'conflict');
+    contents = await bucketContents(s3, bucket);
+    assert.equal(contents.get('edited/inputs/od.csv'), 'a', 'skip: nothing of the conflicting scenario is written');
+    assert.equal(contents.get('base/inputs/od.csv'), 'o,d,v\n9,9,9\n', 'skip: the other scenarios are synced');
 
     await sync(bucket, folder, { scenarios: 'all', 'on-conflict': 'overwrite' });
     contents = await bucketContents(s3, bucket);
@@ -283,6 +290,49 @@ describe('never lose data', () => {
     assert.equal(contents.get('edited/inputs/od.csv'), 'b');
     const again = await sync(bucket, folder, { scenarios: 'all' });
     assert.equal(totals(again)['files-uploaded'], '0');
+  });
+
+  /** A synced bucket where the web app then edited `edited/`, and a repository that changed `base/`. */
+  async function editedInTheWebApp(label: string): Promise<{ bucket: string; folder: string }> {
+    const bucket = await newBucket(s3, label);
+    const folder = await model({ ...baseFiles, 'scenarios/edited/inputs/params.json': '{"speed": 20}' });
+    await sync(bucket, folder, { scenarios: 'all' });
+    await putForeign(s3, bucket, 'edited/inputs/params.json', 'web');
+    await writeFile(join(folder, 'scenarios/base/inputs/od.csv'), 'o,d,v\n9,9,9\n');
+    return { bucket, folder };
+  }
+
+  test('in plan mode, a web-app edit is planned and reported as failing the deploy, and nothing is written', async () => {
+    const { bucket, folder } = await editedInTheWebApp('conflict-plan');
+    const etagsBefore = await bucketEtags(s3, bucket);
+
+    const logger = captureLogger();
+    const s = step(bucket, folder, { scenarios: 'all' }, { mode: 'plan', logger });
+    const plan = await s.plan();
+    assert.equal(plan.problems.length, 1);
+    assert.match(plan.problems[0], /^Scenario "edited" has 1 file\(s\) changed outside the action[\s\S]*edited\/inputs\/params\.json/);
+    const report = s.report(plan);
+    assert.equal(report.status, 'would fail');
+    assert.match(report.markdown ?? '', /\| `edited\/` \| stopped: conflict \(fails the step\) \|/);
+    assert.match(report.markdown ?? '', /\| `base\/` \| will sync \| 1 \(/);
+    assert.ok(logger.warnings.some((warning) => /a deploy would stop before writing anything/.test(warning) && /edited\/inputs\/params\.json/.test(warning)));
+    assert.deepEqual(await bucketEtags(s3, bucket), etagsBefore, 'the plan writes nothing');
+  });
+
+  test('applied, a plan with a blocked scenario syncs the other scenarios, then ends in a SyncError naming the file', async () => {
+    const { bucket, folder } = await editedInTheWebApp('conflict-apply');
+
+    const s = step(bucket, folder, { scenarios: 'all' }, { mode: 'plan' });
+    await assert.rejects(s.apply(await s.plan()), (error: unknown) => {
+      assert.ok(error instanceof SyncError);
+      assert.match(error.message, /"edited" has 1 file\(s\) changed outside the action/);
+      assert.match(error.outcome.problems.join('\n'), /edited\/inputs\/params\.json/);
+      assert.equal(error.outcome.targets.find((t) => t.name === 'base')?.uploaded, 1);
+      return true;
+    });
+    const contents = await bucketContents(s3, bucket);
+    assert.equal(contents.get('edited/inputs/params.json'), 'web', 'the blocked scenario is left as it is');
+    assert.equal(contents.get('base/inputs/od.csv'), 'o,d,v\n9,9,9\n', 'the other scenarios are synced');
   });
 
   test('a web-app edit of a file the repository removed is not deleted', async () => {
@@ -369,6 +419,28 @@ describe('never lose data', () => {
   });
 });
 
+describe('a cancelled run', () => {
+  test('starts no upload and no delete, records nothing, and ends in a SyncError saying what is left; the rerun does it', async () => {
+    const bucket = await newBucket(s3, 'cancelled');
+    await putForeign(s3, bucket, 'base/inputs/stale.csv', 'old');
+    const folder = await model(baseFiles);
+    const cancel = new AbortController();
+    const s = step(bucket, folder, { 'delete-removed': 'true' }, { signal: cancel.signal });
+    const plan = await s.plan();
+    cancel.abort();
+    await assert.rejects(s.apply(plan), (error: unknown) => {
+      assert.ok(error instanceof SyncError);
+      assert.match(error.message, /The run was cancelled: 4 upload\(s\) not started, no file deleted\./);
+      assert.equal(error.outcome.targets[0].status, 'failed');
+      return true;
+    });
+    assert.deepEqual([...(await bucketContents(s3, bucket)).keys()], ['base/inputs/stale.csv']);
+
+    const rerun = await sync(bucket, folder, { 'delete-removed': 'true' });
+    assert.deepEqual([totals(rerun)['files-uploaded'], totals(rerun)['files-deleted']], ['4', '1']);
+  });
+});
+
 describe('uploads by size', () => {
   test('files below 64 MiB go in one request from memory, larger ones in 8 MiB parts; each with its MD5, none hashed twice by the SDK', async () => {
     const MiB = 1024 * 1024;
@@ -443,7 +515,7 @@ describe('which scenarios, and refusals before any write', () => {
 
   test('"../x" and other unsafe names are refused before anything is read or written', () => {
     for (const bad of ['../x', 'a/b', '.hidden', 'tab\there', 'x..y', '_common']) {
-      assert.throws(() => parseSyncOptions((name) => (name === 'scenarios' ? `base,${bad}` : '')), /scenario name .* is refused/, bad);
+      assert.throws(() => parseSyncSettings((name) => (name === 'scenarios' ? `base,${bad}` : '')), /Input `scenarios`.*refused because/, bad);
     }
   });
 

@@ -8,9 +8,9 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../../../src/ground/logger.ts';
-import { DeployError } from '../../../src/ground/step.ts';
-import { ScenarioSyncStep, SyncError, parseSyncOptions } from '../../../src/scenarios/index.ts';
-import { bucketContents, makeModel, newBucket, putForeign, removeDir, s3Client, startMoto, type Moto } from './moto.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import { ScenarioSyncStep, SyncError } from '../../../src/scenarios/index.ts';
+import { bind, bucketContents, makeModel, newBucket, putForeign, removeDir, s3Client, startMoto, syncContext, type Moto } from './moto.ts';
 
 const PORT = 5213;
 let moto: Moto;
@@ -38,18 +38,10 @@ async function model(files: Record<string, string>): Promise<string> {
   return folder;
 }
 
+/** The step (git not asked) with the context of one deploy. */
 function step(bucket: string, modelFolder: string, inputs: Record<string, string> = {}, logger: Logger = captureLogger()) {
-  return new ScenarioSyncStep({
-    s3,
-    logger,
-    options: parseSyncOptions((name) => inputs[name] ?? ''),
-    bucket,
-    modelFolder,
-    commitSha: '0123456789abcdef0123456789abcdef01234567',
-    changedFiles: null,
-    retry: { attempts: 2, firstDelayMs: 10 },
-    useGit: false,
-  });
+  const context = syncContext(s3, { bucket, modelFolder, inputs, logger });
+  return bind(new ScenarioSyncStep({ retry: { attempts: 2, firstDelayMs: 10 }, useGit: false }), context);
 }
 
 async function sync(bucket: string, modelFolder: string, inputs: Record<string, string> = {}) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useIgnoreFileInContext } from '../../../src/image/docker.ts';
 import { parseImageReference } from '../../../src/image/registry.ts';
-import { collectingLogger } from '../pipeline/helpers.ts';
+import { collectingLogger } from '../../helpers/step-context.ts';
 
 function context(withOwnIgnore: boolean) {
   const root = mkdtempSync(join(tmpdir(), 'quetzal-ignore-'));

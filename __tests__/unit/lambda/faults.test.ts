@@ -19,9 +19,11 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import type { LambdaStepOptions } from '../../../src/lambda/step.ts';
-import { DeployError } from '../../../src/ground/step.ts';
-import { NEW_DIGEST, REPOSITORY_URI, makeLambdaStep } from '../pipeline/helpers.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import type { StepName } from '../../../src/ground/step.ts';
+import type { ImagePlan } from '../../../src/image/step.ts';
+import { LambdaStep, type LambdaOutcome } from '../../../src/lambda/step.ts';
+import { COMMIT, NEW_DIGEST, REPOSITORY_URI, stepContext, testSettings } from '../../helpers/step-context.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 afterEach(() => lambdaMock.reset());
@@ -31,14 +33,23 @@ const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:
 const status = (LastUpdateStatus: 'InProgress' | 'Successful') => ({ Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus } });
 const conflict = () => new ResourceConflictException({ message: 'The operation cannot be performed at this time. An update is in progress', $metadata: {} });
 
-/** Waits for an update in progress only a fraction of a second (wait-timeout-minutes 0.003). */
-const makeStep = (overrides: Partial<LambdaStepOptions> = {}) => makeLambdaStep({ waitTimeoutMinutes: 0.003, ...overrides });
+/**
+ * Plans and applies the Lambda step to NEW_IMAGE (the image step's plan), polling fast and waiting for an update in
+ * progress only a fraction of a second (wait-timeout-minutes 0.003); `inputs` add to the settings.
+ */
+async function deploy(inputs: Record<string, string> = {}): Promise<LambdaOutcome> {
+  const step = new LambdaStep({ pollDelay: { min: 0.01, max: 0.02 } });
+  const context = stepContext({
+    settings: testSettings({ 'wait-timeout-minutes': '0.003', ...inputs }),
+    plans: new Map<StepName, unknown>([['image', { imageUri: NEW_IMAGE } satisfies Partial<ImagePlan>]]),
+  });
+  return step.apply(await step.plan(context), context);
+}
 
 test('an update of someone else that never ends (ResourceConflictException past wait-timeout-minutes): a clear error, no other write', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict());
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+  await assert.rejects(deploy(), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /UpdateFunctionCode on quetzal-paris kept failing with ResourceConflictException \(an update in progress\) for 0\.003 minute/);
     assert.match(error.hint ?? '', /wait-timeout-minutes/);
@@ -51,8 +62,7 @@ test('an update of someone else that never ends (ResourceConflictException past 
 test('an update stuck InProgress while waiting out a conflict: the error names LastUpdateStatus and the input to raise', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict());
   lambdaMock.on(GetFunctionCommand).resolves(status('InProgress'));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+  await assert.rejects(deploy(), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /still updating \(LastUpdateStatus InProgress\) after 0\.003 minute/);
     assert.match(error.hint ?? '', /wait-timeout-minutes/);
@@ -63,13 +73,12 @@ test('an update stuck InProgress while waiting out a conflict: the error names L
 test('CreateAlias whose answer was lost (the retry meets "alias already exists"): the alias is moved, the deploy goes on', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: 'abc123' } }, State: 'Active' });
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: COMMIT } }, State: 'Active' });
   lambdaMock.on(PublishVersionCommand).resolves({ Version: '3' });
   lambdaMock.on(GetAliasCommand).rejects(new ResourceNotFoundException({ message: 'Alias not found', $metadata: {} }));
   lambdaMock.on(CreateAliasCommand).rejects(new ResourceConflictException({ message: 'Alias already exists: live', $metadata: {} }));
   lambdaMock.on(UpdateAliasCommand).resolves({ AliasArn: ALIAS_ARN });
-  const { step } = makeStep({ publish: true, alias: 'live' });
-  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  const outcome = await deploy({ publish: 'true', alias: 'live' });
   assert.equal(outcome.aliasArn, ALIAS_ARN);
   assert.equal(lambdaMock.commandCalls(CreateAliasCommand).length, 1, 'not retried in a loop');
   assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '3' });
@@ -82,8 +91,7 @@ test('a read that keeps failing after every SDK retry is a DeployError naming th
     .on(GetFunctionConfigurationCommand)
     .resolvesOnce({}) // the plan's read; apply's read is the one that keeps failing
     .rejects(new LambdaServiceException({ name: 'ServiceException', $fault: 'server', message: 'An internal error occurred.', $metadata: { httpStatusCode: 500 } }));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+  await assert.rejects(deploy(), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /GetFunctionConfiguration on quetzal-paris failed: ServiceException \(HTTP 500\)/);
     assert.match(error.hint ?? '', /re-run/);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateAliasCommand,
+  DeleteAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -15,29 +16,61 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { DeployError } from '../../../src/ground/step.ts';
-import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, makeLambdaStep as makeStep } from '../pipeline/helpers.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import type { StepContext, StepName } from '../../../src/ground/step.ts';
+import type { ImageOutcome, ImagePlan } from '../../../src/image/step.ts';
+import { LambdaStep, type LambdaOutcome } from '../../../src/lambda/step.ts';
+import { COMMIT, NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, stepContext, testSettings } from '../../helpers/step-context.ts';
 
 const lambdaMock = mockClient(LambdaClient);
 afterEach(() => lambdaMock.reset());
 
 const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`;
+const SAME_IMAGE = `${REPOSITORY_URI}@${OLD_DIGEST}`;
+/** The IMAGE_TAG a deploy sets by default: the commit SHA. */
+const TAG = COMMIT;
+const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live';
+
+/** The context of a Lambda step whose image step planned `imageUri` (undefined: an image still to build). */
+function withImage(context: StepContext, imageUri: string | undefined): StepContext {
+  return { ...context, plans: new Map<StepName, unknown>([['image', { imageUri } satisfies Partial<ImagePlan>]]) };
+}
+
+/**
+ * A Lambda step polling fast, and its context: wait-timeout-minutes 1 unless `inputs` say otherwise; the image
+ * step planned `imageUri` (null: an image still to build).
+ */
+function makeStep(inputs: Record<string, string> = {}, imageUri: string | null = NEW_IMAGE) {
+  const step = new LambdaStep({ pollDelay: { min: 0.01, max: 0.02 } });
+  const base = stepContext({ settings: testSettings({ 'wait-timeout-minutes': '1', ...inputs }) });
+  return { step, context: withImage(base, imageUri ?? undefined), logger: base.logger };
+}
+
+/** Plans, then applies the plan, in one context. */
+async function deploy({ step, context }: { step: LambdaStep; context: StepContext }): Promise<LambdaOutcome> {
+  return step.apply(await step.plan(context), context);
+}
+
 const status = (LastUpdateStatus: 'InProgress' | 'Successful' | 'Failed', extra: object = {}) => ({
   Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus, ...extra },
 });
 const environment = { Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' } } };
 
-test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not', async () => {
+test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not; an image to build is not known yet', async () => {
   lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
-  const { step } = makeStep();
-  const changed = await step.plan(NEW_IMAGE);
+  const { step, context } = makeStep();
+  const changed = await step.plan(context);
+  assert.equal(changed.imageUri, NEW_IMAGE, 'the image comes from the image step’s plan');
+  assert.equal(changed.imageTag, TAG);
   assert.equal(changed.codeChanges, true);
   assert.equal(changed.environmentChanges, true);
-  const same = await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`);
+  const same = await step.plan(withImage(context, SAME_IMAGE));
   assert.equal(same.codeChanges, false);
-  const unknown = await step.plan(undefined);
+  const unknown = await step.plan(withImage(context, undefined));
   assert.equal(unknown.codeChanges, undefined);
-  assert.equal(step.reportPlan(unknown).status, 'would update');
+  const report = step.report(unknown);
+  assert.equal(report.status, 'would update');
+  assert.deepEqual(report.details.find(([label]) => label === 'New image'), ['New image', `the image to be built (tag ${TAG})`]);
   assert.deepEqual(
     lambdaMock.calls().map((call) => call.args[0].constructor.name),
     ['GetFunctionConfigurationCommand', 'GetFunctionConfigurationCommand', 'GetFunctionConfigurationCommand'],
@@ -46,9 +79,11 @@ test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not
 });
 
 test('plan: IMAGE_TAG is compared with the configuration read now, not the preflight', async () => {
-  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: 'abc123' } } });
-  const { step } = makeStep();
-  assert.equal((await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`)).environmentChanges, false);
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { IMAGE_TAG: TAG } } });
+  const { step, context } = makeStep({}, SAME_IMAGE);
+  const plan = await step.plan(context);
+  assert.equal(plan.environmentChanges, false);
+  assert.equal(step.report(plan).status, 'unchanged');
 });
 
 const kmsError = {
@@ -58,8 +93,8 @@ const kmsError = {
 
 test('an environment Lambda cannot read (Environment.Error): the plan refuses, naming the function and the error; nothing is written', async () => {
   lambdaMock.on(GetFunctionConfigurationCommand).resolves(kmsError);
-  const { step } = makeStep();
-  await assert.rejects(step.plan(NEW_IMAGE), (error: unknown) => {
+  const { step, context } = makeStep();
+  await assert.rejects(step.plan(context), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.equal(
       error.message,
@@ -74,19 +109,25 @@ test('an environment Lambda cannot read (Environment.Error): the plan refuses, n
 test('Environment.Error appearing between the plan and the apply: refused before the code update, no Update* sent', async () => {
   lambdaMock.on(GetFunctionConfigurationCommand).resolvesOnce(environment).resolves(kmsError);
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  const { step } = makeStep();
-  const plan = await step.plan(NEW_IMAGE);
-  await assert.rejects(step.apply(plan), /quetzal-paris reports an error on its environment variables \(KMSAccessDeniedException: .*\): .*; nothing was changed\.$/);
+  const { step, context } = makeStep();
+  const plan = await step.plan(context);
+  await assert.rejects(
+    step.apply(plan, context),
+    /quetzal-paris reports an error on its environment variables \(KMSAccessDeniedException: .*\): .*; nothing was changed\.$/,
+  );
   assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 0);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
 });
 
 test('Environment.Error after the code update: IMAGE_TAG is not written, and the error says the function runs the new image', async () => {
-  lambdaMock.on(GetFunctionConfigurationCommand).resolvesOnce(environment).resolvesOnce(environment).resolves({ Environment: { Error: { ErrorCode: 'KMSDisabledException' } } });
+  lambdaMock
+    .on(GetFunctionConfigurationCommand)
+    .resolvesOnce(environment)
+    .resolvesOnce(environment)
+    .resolves({ Environment: { Error: { ErrorCode: 'KMSDisabledException' } } });
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+  await assert.rejects(deploy(makeStep()), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /\(KMSDisabledException\): .*; quetzal-paris now runs \S+@sha256:b+ but IMAGE_TAG was not set\.$/);
     return true;
@@ -104,13 +145,16 @@ test('each Update* carries the RevisionId read just before it', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
-  const { step } = makeStep();
-  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  const outcome = await deploy(makeStep());
   assert.equal(outcome.environmentUpdated, true);
-  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', ImageUri: NEW_IMAGE, RevisionId: 'rev-before-code' });
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, {
+    FunctionName: 'quetzal-paris',
+    ImageUri: NEW_IMAGE,
+    RevisionId: 'rev-before-code',
+  });
   assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input, {
     FunctionName: 'quetzal-paris',
-    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'abc123', ADDED: 'meanwhile' } },
+    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: TAG, ADDED: 'meanwhile' } },
     RevisionId: 'rev-after-code',
   });
 });
@@ -121,8 +165,7 @@ test('a change made between the read and the write (PreconditionFailedException)
     .on(UpdateFunctionConfigurationCommand)
     .rejects(new PreconditionFailedException({ message: 'The Revision Id provided does not match the latest Revision Id.', $metadata: { httpStatusCode: 412 } }));
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`)), (error: unknown) => {
+  await assert.rejects(deploy(makeStep({}, SAME_IMAGE)), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.equal(
       error.message,
@@ -138,8 +181,10 @@ test('a change made between the read and the write (PreconditionFailedException)
 test('PreconditionFailedException on the code update: reported with the revision, nothing else written', async () => {
   lambdaMock.on(GetFunctionConfigurationCommand).resolves({ ...environment, RevisionId: 'rev-3' });
   lambdaMock.on(UpdateFunctionCodeCommand).rejects(new PreconditionFailedException({ message: 'revision mismatch', $metadata: { httpStatusCode: 412 } }));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), /^DeployError: Lambda UpdateFunctionCode on quetzal-paris was refused: the function changed after this run read it \(revision rev-3\).*; nothing was changed/);
+  await assert.rejects(
+    deploy(makeStep()),
+    /^DeployError: Lambda UpdateFunctionCode on quetzal-paris was refused: the function changed after this run read it \(revision rev-3\).*; nothing was changed/,
+  );
   assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 1);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
 });
@@ -155,31 +200,26 @@ test('a retry after ResourceConflictException reads the function again and merge
     .rejectsOnce(new ResourceConflictException({ message: 'in progress', $metadata: {} }))
     .resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
-  const { step } = makeStep();
-  const outcome = await step.apply(await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`));
+  const outcome = await deploy(makeStep({}, SAME_IMAGE));
   assert.equal(outcome.environmentUpdated, true);
   const calls = lambdaMock.commandCalls(UpdateFunctionConfigurationCommand);
   assert.equal(calls.length, 2);
   assert.equal(calls[0].args[0].input.RevisionId, 'rev-1');
-  assert.deepEqual(calls[1].args[0].input, { FunctionName: 'quetzal-paris', Environment: { Variables: { OTHER: 'changed by the other update', IMAGE_TAG: 'abc123' } }, RevisionId: 'rev-2' });
+  assert.deepEqual(calls[1].args[0].input, {
+    FunctionName: 'quetzal-paris',
+    Environment: { Variables: { OTHER: 'changed by the other update', IMAGE_TAG: TAG } },
+    RevisionId: 'rev-2',
+  });
 });
 
 test('waits while LastUpdateStatus is InProgress, then goes on when Successful', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
-  lambdaMock
-    .on(GetFunctionCommand)
-    .resolvesOnce(status('InProgress'))
-    .resolvesOnce(status('InProgress'))
-    .resolves(status('Successful'));
+  lambdaMock.on(GetFunctionCommand).resolvesOnce(status('InProgress')).resolvesOnce(status('InProgress')).resolves(status('Successful'));
   lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
-  const { step } = makeStep();
-  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  const outcome = await deploy(makeStep());
   assert.equal(outcome.codeUpdated, true);
-  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, {
-    FunctionName: 'quetzal-paris',
-    ImageUri: NEW_IMAGE,
-  });
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', ImageUri: NEW_IMAGE });
   // 3 polls after the code update (InProgress, InProgress, Successful) + 1 after the configuration update.
   assert.equal(lambdaMock.commandCalls(GetFunctionCommand).length, 4);
 });
@@ -189,27 +229,54 @@ test('IMAGE_TAG is merged into the existing environment, every other variable ke
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
   lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
-  const { step } = makeStep();
-  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  const { step, context } = makeStep();
+  const plan = await step.plan(context);
+  const outcome = await step.apply(plan, context);
   assert.equal(outcome.environmentUpdated, true);
   const calls = lambdaMock.commandCalls(UpdateFunctionConfigurationCommand);
   assert.equal(calls.length, 1);
   assert.deepEqual(calls[0].args[0].input, {
     FunctionName: 'quetzal-paris',
-    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'abc123' } },
+    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: TAG } },
   });
+  const report = step.report(plan, outcome);
+  assert.equal(report.status, 'updated');
+  assert.deepEqual(report.outputs, {}, 'no version published, no lambda-version output');
 });
 
 test('nothing is written when the function already runs the digest with the same IMAGE_TAG', async () => {
-  lambdaMock.on(GetFunctionConfigurationCommand).resolves({
-    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', IMAGE_TAG: 'abc123' } },
-  });
-  const { step } = makeStep();
-  const outcome = await step.apply(await step.plan(`${REPOSITORY_URI}@${OLD_DIGEST}`));
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', IMAGE_TAG: TAG } } });
+  const { step, context } = makeStep({}, SAME_IMAGE);
+  const plan = await step.plan(context);
+  const outcome = await step.apply(plan, context);
   assert.equal(outcome.codeUpdated, false);
   assert.equal(outcome.environmentUpdated, false);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 0);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 0);
+  assert.equal(step.report(plan, outcome).status, 'unchanged');
+});
+
+test('apply takes the image the image step pushed (its outcome), the plan having none yet', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
+  const { step, context } = makeStep({}, null);
+  const plan = await step.plan(context);
+  assert.equal(plan.imageUri, undefined);
+  const built = { imageUri: NEW_IMAGE, digest: NEW_DIGEST } satisfies Partial<ImageOutcome>;
+  const outcome = await step.apply(plan, { ...context, outcomes: new Map<StepName, unknown>([['image', built]]) });
+  assert.equal(outcome.imageUri, NEW_IMAGE);
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input.ImageUri, NEW_IMAGE);
+});
+
+test('apply without an image as repository@digest (neither planned nor pushed) refuses before any call', async () => {
+  const { step, context } = makeStep({}, null);
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves(environment);
+  const plan = await step.plan(context);
+  lambdaMock.resetHistory();
+  await assert.rejects(step.apply(plan, context), /The Lambda step needs the image as repository@sha256:digest\./);
+  assert.equal(lambdaMock.calls().length, 0);
 });
 
 test('ResourceConflictException (an update in progress) is waited out and the call retried', async () => {
@@ -223,19 +290,18 @@ test('ResourceConflictException (an update in progress) is waited out and the ca
     .on(UpdateFunctionConfigurationCommand)
     .rejectsOnce(new ResourceConflictException({ message: 'in progress', $metadata: {} }))
     .resolves({});
-  const { step, logger } = makeStep();
-  const outcome = await step.apply(await step.plan(NEW_IMAGE));
+  const made = makeStep();
+  const outcome = await deploy(made);
   assert.equal(outcome.codeUpdated, true);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 2);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand).length, 2);
-  assert.ok(logger.infos.some((line) => /UpdateFunctionCode: another update of quetzal-paris is in progress/.test(line)));
+  assert.ok(made.logger.infos.some((line) => /UpdateFunctionCode: another update of quetzal-paris is in progress/.test(line)));
 });
 
 test('an update still InProgress after wait-timeout-minutes fails with a clear message', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('InProgress'));
-  const { step } = makeStep({ waitTimeoutMinutes: 0.003 });
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), (error: unknown) => {
+  await assert.rejects(deploy(makeStep({ 'wait-timeout-minutes': '0.003' })), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /quetzal-paris was still updating \(LastUpdateStatus InProgress\) after 0\.003 minute/);
     assert.match(error.hint ?? '', /wait-timeout-minutes/);
@@ -252,17 +318,15 @@ test('a failed update reports LastUpdateStatusReason', async () => {
       LastUpdateStatusReasonCode: 'ImageAccessDenied',
     }),
   );
-  const { step } = makeStep();
   await assert.rejects(
-    step.apply(await step.plan(NEW_IMAGE)),
+    deploy(makeStep()),
     /update of Lambda function quetzal-paris failed: The image manifest or layer media type for the source image is not supported\. \(ImageAccessDenied\)/,
   );
 });
 
 test('other errors are not retried and name the call', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).rejects(new ResourceNotFoundException({ message: 'Function not found', $metadata: {} }));
-  const { step } = makeStep();
-  await assert.rejects(step.apply(await step.plan(NEW_IMAGE)), /Lambda UpdateFunctionCode on quetzal-paris failed: ResourceNotFoundException: Function not found/);
+  await assert.rejects(deploy(makeStep()), /Lambda UpdateFunctionCode on quetzal-paris failed: ResourceNotFoundException: Function not found/);
   assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 1);
 });
 
@@ -273,47 +337,53 @@ test('publish: a version with a description, the alias created when missing or m
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
   lambdaMock.on(PublishVersionCommand).resolves({ Version: '7' });
   lambdaMock.on(GetAliasCommand).rejectsOnce(new ResourceNotFoundException({ message: 'no alias', $metadata: {} })).resolves({ FunctionVersion: '7' });
-  lambdaMock.on(CreateAliasCommand).resolves({ AliasArn: 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live' });
-  lambdaMock.on(UpdateAliasCommand).resolves({ AliasArn: 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live' });
+  lambdaMock.on(CreateAliasCommand).resolves({ AliasArn: ALIAS_ARN });
+  lambdaMock.on(UpdateAliasCommand).resolves({ AliasArn: ALIAS_ARN });
 
-  const { step } = makeStep({ publish: true, alias: 'live', imageTag: 'v1.0.0' });
-  const first = await step.apply(await step.plan(NEW_IMAGE));
+  const { step, context } = makeStep({ publish: 'true', alias: 'live', 'image-tag': 'v1.0.0' });
+  const plan = await step.plan(context);
+  assert.equal(plan.publish, true);
+  assert.equal(plan.alias, 'live');
+  const first = await step.apply(plan, context);
   assert.equal(first.version, '7');
   assert.deepEqual(lambdaMock.commandCalls(PublishVersionCommand)[0].args[0].input, {
     FunctionName: 'quetzal-paris',
     Description: 'v1.0.0 (commit abc123def456)',
   });
   assert.deepEqual(lambdaMock.commandCalls(CreateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '7' });
-  assert.equal(step.reportOutcome(first).outputs['lambda-version'], '7');
+  assert.equal(step.report(plan, first).outputs['lambda-version'], '7');
 
   lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
-  const second = await step.apply(await step.plan(NEW_IMAGE));
+  const second = await step.apply(await step.plan(context), context);
   assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '8' });
   assert.equal(second.previous.aliasVersion, '7');
 });
 
-test('rollback puts back the previous image, IMAGE_TAG and alias version, each write with the RevisionId read before it', async () => {
+test('undo puts back the previous image, IMAGE_TAG and alias version, each write with the RevisionId read before it', async () => {
   lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
   lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
   lambdaMock.on(GetFunctionConfigurationCommand).resolves({
-    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'abc123' } },
+    Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: TAG } },
     RevisionId: 'rev-now',
   });
   lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
   lambdaMock.on(UpdateAliasCommand).resolves({});
-  const { step } = makeStep();
-  const done = await step.rollback({
-    functionName: 'quetzal-paris',
-    imageUri: NEW_IMAGE,
-    codeUpdated: true,
-    environmentUpdated: true,
-    version: '8',
-    aliasArn: 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live',
-    previous: { imageUri: `${REPOSITORY_URI}@${OLD_DIGEST}`, imageTag: 'old', aliasVersion: '7' },
-  });
+  const { step, context, logger } = makeStep();
+  const done = await step.undo(
+    {
+      functionName: 'quetzal-paris',
+      imageUri: NEW_IMAGE,
+      codeUpdated: true,
+      environmentUpdated: true,
+      version: '8',
+      aliasArn: ALIAS_ARN,
+      previous: { imageUri: SAME_IMAGE, imageTag: 'old', aliasVersion: '7' },
+    },
+    context,
+  );
   assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionCodeCommand)[0].args[0].input, {
     FunctionName: 'quetzal-paris',
-    ImageUri: `${REPOSITORY_URI}@${OLD_DIGEST}`,
+    ImageUri: SAME_IMAGE,
     RevisionId: 'rev-now',
   });
   assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input, {
@@ -322,5 +392,72 @@ test('rollback puts back the previous image, IMAGE_TAG and alias version, each w
     RevisionId: 'rev-now',
   });
   assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '7' });
-  assert.equal(done.length, 3);
+  assert.equal(
+    done,
+    `The Lambda function quetzal-paris was rolled back: image back to ${SAME_IMAGE}; IMAGE_TAG back to old; alias live back to version 7.`,
+  );
+  assert.ok(logger.warnings.some((line) => line === `Rolling quetzal-paris back to ${SAME_IMAGE}`));
+});
+
+test('undo with nothing applied (same image, same IMAGE_TAG, no alias moved) writes nothing and returns undefined', async () => {
+  const { step, context } = makeStep();
+  const done = await step.undo(
+    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: false, version: '3', previous: { imageUri: SAME_IMAGE } },
+    context,
+  );
+  assert.equal(done, undefined);
+  assert.equal(lambdaMock.calls().length, 0);
+});
+
+test('undo of an alias this deploy created deletes it', async () => {
+  lambdaMock.on(DeleteAliasCommand).resolves({});
+  const { step, context } = makeStep();
+  const done = await step.undo(
+    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: false, version: '8', aliasArn: ALIAS_ARN, previous: { imageUri: SAME_IMAGE } },
+    context,
+  );
+  assert.equal(done, 'The Lambda function quetzal-paris was rolled back: alias live (created by this deploy) deleted.');
+  assert.deepEqual(lambdaMock.commandCalls(DeleteAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live' });
+  assert.equal(lambdaMock.calls().length, 1);
+});
+
+test('undo of an IMAGE_TAG the function did not have removes it, other variables kept', async () => {
+  lambdaMock.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { OTHER: 'kept', IMAGE_TAG: TAG } }, RevisionId: 'rev-9' });
+  lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  const { step, context } = makeStep();
+  const done = await step.undo(
+    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: true, previous: { imageUri: SAME_IMAGE } },
+    context,
+  );
+  assert.equal(done, 'The Lambda function quetzal-paris was rolled back: IMAGE_TAG removed.');
+  assert.equal(lambdaMock.commandCalls(UpdateFunctionCodeCommand).length, 0);
+  assert.deepEqual(lambdaMock.commandCalls(UpdateFunctionConfigurationCommand)[0].args[0].input, {
+    FunctionName: 'quetzal-paris',
+    Environment: { Variables: { OTHER: 'kept' } },
+    RevisionId: 'rev-9',
+  });
+});
+
+test('undo after apply restores the IMAGE_TAG apply replaced (read at apply time, not the preflight’s)', async () => {
+  lambdaMock
+    .on(GetFunctionConfigurationCommand)
+    .resolvesOnce(environment) // plan
+    .resolvesOnce(environment) // before the code update
+    .resolvesOnce({ Environment: { Variables: { OTHER: 'kept', IMAGE_TAG: 'set-meanwhile' } } }) // before IMAGE_TAG
+    .resolves({ Environment: { Variables: { OTHER: 'kept', IMAGE_TAG: TAG } } });
+  lambdaMock.on(UpdateFunctionCodeCommand).resolves({});
+  lambdaMock.on(GetFunctionCommand).resolves(status('Successful'));
+  lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({});
+  const made = makeStep();
+  const outcome = await deploy(made);
+  assert.deepEqual(outcome.previous, { imageUri: SAME_IMAGE, imageTag: 'set-meanwhile' });
+  const done = await made.step.undo(outcome, made.context);
+  assert.equal(done, `The Lambda function quetzal-paris was rolled back: image back to ${SAME_IMAGE}; IMAGE_TAG back to set-meanwhile.`);
+  const writes = lambdaMock.commandCalls(UpdateFunctionConfigurationCommand);
+  assert.deepEqual(writes.at(-1)?.args[0].input.Environment, { Variables: { OTHER: 'kept', IMAGE_TAG: 'set-meanwhile' } });
+  assert.deepEqual(
+    lambdaMock.commandCalls(UpdateFunctionCodeCommand).map((call) => call.args[0].input.ImageUri),
+    [NEW_IMAGE, SAME_IMAGE],
+  );
 });

@@ -8,21 +8,15 @@ import {
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
-import { StateMachineStep, jsonDiff } from '../../../src/state-machine/step.ts';
-import type { StateMachineStepOptions } from '../../../src/state-machine/step.ts';
-import { ACCOUNT, collectingLogger, testClients, testPreflight } from '../pipeline/helpers.ts';
+import { DIFF_LIMIT, jsonDiff } from '../../../src/state-machine/diff.ts';
+import { StateMachineStep } from '../../../src/state-machine/step.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import { ACCOUNT, COMMIT, stepContext, testPreflight, testSettings, testTarget } from '../../helpers/step-context.ts';
 
 const sfnMock = mockClient(SFNClient);
 afterEach(() => sfnMock.reset());
 
-const TARGET = {
-  modelName: 'quetzal-paris',
-  modelDir: '/w/quetzal-paris',
-  repositoryName: 'quetzal-paris',
-  functionName: 'quetzal-paris',
-  stateMachine: 'quetzal-paris',
-  bucketName: 'quetzal-paris',
-};
+const STATE_MACHINE_ARN = `arn:aws:states:eu-west-3:${ACCOUNT}:stateMachine:quetzal-paris`;
 const TEMPLATE = `{
   "Comment": "\${ModelName} in \${Region} of \${AccountId}",
   "StartAt": "Step1",
@@ -48,29 +42,28 @@ const FILLED = {
   },
 };
 
-function makeStep(deployed: unknown, overrides: Partial<StateMachineStepOptions> = {}) {
-  const logger = collectingLogger();
-  const preflight = testPreflight();
-  preflight.stateMachine = { ...preflight.stateMachine!, definition: typeof deployed === 'string' ? deployed : JSON.stringify(deployed) };
-  const step = new StateMachineStep({
-    clients: testClients(),
-    logger,
-    preflight,
-    target: TARGET,
-    definitionText: TEMPLATE,
-    definitionPath: 'quetzal-paris/step-functions.json',
-    publish: false,
-    imageTag: 'abc123',
-    commitSha: 'abc123def4567890',
-    ...overrides,
+/**
+ * The state machine step and its context: the deployed definition `deployed` (in the preflight), the model's
+ * definition `definitionText` (TEMPLATE by default), settings parsed from `inputs`.
+ */
+function makeStep(deployed: unknown, { inputs = {}, definitionText = TEMPLATE }: { inputs?: Record<string, string>; definitionText?: string } = {}) {
+  const base = testPreflight();
+  const preflight = testPreflight({
+    stateMachine: { ...base.stateMachine!, definition: typeof deployed === 'string' ? deployed : JSON.stringify(deployed) },
   });
-  return { step, logger };
+  const context = stepContext({
+    settings: testSettings(inputs),
+    preflight,
+    target: testTarget({ modelDir: '/w/quetzal-paris' }),
+    definition: { text: definitionText, path: 'quetzal-paris/step-functions.json' },
+  });
+  return { step: new StateMachineStep(), context, logger: context.logger };
 }
 
 test('the substitutions are filled from the account, region, model, function and bucket', async () => {
   sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
-  const { step } = makeStep({ StartAt: 'Old', States: {} });
-  const plan = await step.plan();
+  const { step, context } = makeStep({ StartAt: 'Old', States: {} });
+  const plan = await step.plan(context);
   assert.deepEqual(JSON.parse(plan.definition), FILLED);
   assert.equal(plan.changed, true);
   assert.equal(plan.validation, 'OK (ValidateStateMachineDefinition)');
@@ -80,34 +73,47 @@ test('the substitutions are filled from the account, region, model, function and
 test('no update when the deployed definition is equal as parsed JSON (other key order and spacing)', async () => {
   sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
   const reordered = JSON.stringify({ States: FILLED.States, StartAt: FILLED.StartAt, Comment: FILLED.Comment }, null, 4);
-  const { step } = makeStep(reordered);
-  const plan = await step.plan();
+  const { step, context } = makeStep(reordered);
+  const plan = await step.plan(context);
   assert.equal(plan.changed, false);
   assert.deepEqual(plan.diff, []);
-  const outcome = await step.apply(plan);
+  assert.equal(step.report(plan).status, 'unchanged');
+  const outcome = await step.apply(plan, context);
   assert.equal(outcome.updated, false);
   assert.equal(sfnMock.commandCalls(UpdateStateMachineCommand).length, 0);
-  assert.equal(step.reportOutcome(outcome).status, 'unchanged');
+  assert.equal(step.report(plan, outcome).status, 'unchanged');
 });
 
 test('an update sends the definition only (role, logging and tracing untouched) and publishes with a description', async () => {
   sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
   sfnMock.on(UpdateStateMachineCommand).resolves({ updateDate: new Date(), stateMachineVersionArn: 'arn:sm:quetzal-paris:3' });
-  const { step } = makeStep({ StartAt: 'Old', States: {} }, { publish: true, imageTag: 'v2.0.0' });
-  const outcome = await step.apply(await step.plan());
+  const { step, context } = makeStep({ StartAt: 'Old', States: {} }, { inputs: { publish: 'true', 'image-tag': 'v2.0.0' } });
+  const plan = await step.plan(context);
+  const outcome = await step.apply(plan, context);
   const input = sfnMock.commandCalls(UpdateStateMachineCommand)[0].args[0].input;
   assert.deepEqual(Object.keys(input).sort(), ['definition', 'publish', 'stateMachineArn', 'versionDescription']);
   assert.equal(input.versionDescription, 'v2.0.0 (commit abc123def456)');
   assert.equal(outcome.versionArn, 'arn:sm:quetzal-paris:3');
-  assert.equal(step.reportOutcome(outcome).outputs['state-machine-version-arn'], 'arn:sm:quetzal-paris:3');
+  assert.equal(input.stateMachineArn, STATE_MACHINE_ARN);
+  assert.equal(input.definition, plan.definition);
+  assert.equal(outcome.updated, true);
+  assert.equal(outcome.versionArn, 'arn:sm:quetzal-paris:3');
+  assert.deepEqual(step.report(plan, outcome).outputs, {
+    'state-machine-arn': STATE_MACHINE_ARN,
+    'state-machine-version-arn': 'arn:sm:quetzal-paris:3',
+  });
 });
 
 test('publish with an unchanged definition uses the idempotent PublishStateMachineVersion', async () => {
   sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
   sfnMock.on(PublishStateMachineVersionCommand).resolves({ stateMachineVersionArn: 'arn:sm:quetzal-paris:2', creationDate: new Date() });
-  const { step } = makeStep(FILLED, { publish: true });
-  const outcome = await step.apply(await step.plan());
+  const { step, context } = makeStep(FILLED, { inputs: { publish: 'true' } });
+  const outcome = await step.apply(await step.plan(context), context);
   assert.equal(outcome.versionArn, 'arn:sm:quetzal-paris:2');
+  assert.deepEqual(sfnMock.commandCalls(PublishStateMachineVersionCommand)[0].args[0].input, {
+    stateMachineArn: STATE_MACHINE_ARN,
+    description: `${COMMIT} (commit ${COMMIT.slice(0, 12)})`,
+  });
   assert.equal(sfnMock.commandCalls(UpdateStateMachineCommand).length, 0);
 });
 
@@ -116,24 +122,24 @@ test('a FAIL from ValidateStateMachineDefinition stops the plan with the diagnos
     result: 'FAIL',
     diagnostics: [{ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED', message: 'These fields are required: [Type]', location: '/States/Step1' }],
   });
-  const { step } = makeStep({});
-  await assert.rejects(step.plan(), /Step Functions rejects quetzal-paris\/step-functions\.json:\n- SCHEMA_VALIDATION_FAILED: These fields are required: \[Type\] \(at \/States\/Step1\)/);
+  const { step, context } = makeStep({});
+  await assert.rejects(step.plan(context), /Step Functions rejects quetzal-paris\/step-functions\.json:\n- SCHEMA_VALIDATION_FAILED: These fields are required: \[Type\] \(at \/States\/Step1\)/);
 });
 
 test('when ValidateStateMachineDefinition does not answer (an emulator), a warning and the plan goes on', async () => {
   sfnMock.on(ValidateStateMachineDefinitionCommand).rejects(
     new SFNServiceException({ name: 'InternalFailure', $fault: 'server', message: 'Internal Server Error', $metadata: { httpStatusCode: 500 } }),
   );
-  const { step, logger } = makeStep({});
-  const plan = await step.plan();
+  const { step, context, logger } = makeStep({});
+  const plan = await step.plan(context);
   assert.match(plan.validation, /^skipped/);
   assert.equal(logger.warnings.length, 1);
   assert.match(logger.warnings[0], /could not validate quetzal-paris\/step-functions\.json online/);
 });
 
 test('a placeholder the action does not fill is an error naming it', async () => {
-  const { step } = makeStep({}, { definitionText: '{"Comment": "${Stage}", "StartAt": "A", "States": {}}' });
-  await assert.rejects(step.plan(), /uses \$\{Stage\}, which the action does not fill/);
+  const { step, context } = makeStep({}, { definitionText: '{"Comment": "${Stage}", "StartAt": "A", "States": {}}' });
+  await assert.rejects(step.plan(context), /uses \$\{Stage\}, which the action does not fill/);
   assert.equal(sfnMock.calls().length, 0);
 });
 
@@ -145,6 +151,39 @@ test('the diff lists changed paths, shortest first, and is capped', () => {
   ]);
   const many = Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`S${index}`, index]));
   const lines = jsonDiff({}, many);
-  assert.equal(lines.length, 31);
+  assert.equal(lines.length, DIFF_LIMIT + 1);
   assert.equal(lines.at(-1), '… and 20 more line(s)');
+});
+
+test('undo puts back the definition the preflight read, with UpdateStateMachine, when the apply updated it', async () => {
+  const deployed = { StartAt: 'Old', States: { Old: { Type: 'Pass', End: true } } };
+  sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  sfnMock.on(UpdateStateMachineCommand).resolves({ updateDate: new Date() });
+  const { step, context } = makeStep(deployed);
+  const outcome = await step.apply(await step.plan(context), context);
+  assert.equal(outcome.updated, true);
+  const done = await step.undo(outcome, context);
+  assert.equal(done, 'The state machine quetzal-paris was rolled back to the definition it had before this deploy.');
+  const calls = sfnMock.commandCalls(UpdateStateMachineCommand);
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls[1].args[0].input, { stateMachineArn: STATE_MACHINE_ARN, definition: JSON.stringify(deployed) });
+});
+
+test('undo does nothing, and says nothing, when the apply did not update the definition (a version published or not)', async () => {
+  const { step, context } = makeStep(FILLED);
+  assert.equal(await step.undo({ stateMachineArn: STATE_MACHINE_ARN, updated: false }, context), undefined);
+  assert.equal(await step.undo({ stateMachineArn: STATE_MACHINE_ARN, updated: false, versionArn: 'arn:sm:quetzal-paris:2' }, context), undefined);
+  assert.equal(sfnMock.calls().length, 0);
+});
+
+test('an undo that Step Functions refuses is a DeployError naming the call and the state machine', async () => {
+  sfnMock.on(UpdateStateMachineCommand).rejects(
+    new SFNServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not allowed', $metadata: { httpStatusCode: 400 } }),
+  );
+  const { step, context } = makeStep({ StartAt: 'Old', States: {} });
+  await assert.rejects(step.undo({ stateMachineArn: STATE_MACHINE_ARN, updated: true }, context), (error: unknown) => {
+    assert.ok(error instanceof DeployError);
+    assert.match(error.message, new RegExp(`^UpdateStateMachine on ${STATE_MACHINE_ARN} failed: AccessDeniedException`));
+    return true;
+  });
 });
