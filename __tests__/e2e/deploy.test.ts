@@ -11,7 +11,7 @@ import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/clie
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../src/ground/logger.ts';
-import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
+import { acquireDeployLock } from '../../src/lock/index.ts';
 import { errorMessages, runAction, type ActionRun } from '../helpers/action.ts';
 import { startRefusingProxy, type RefusingProxy } from '../helpers/refusing-proxy.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../src/ground/logger.ts';
-import { acquireDeployLock } from '../../src/lock/deploy-lock.ts';
+import { acquireDeployLock } from '../../src/lock/index.ts';
 import { FIXTURES, NO_AWS, CLI, copyModel, errorMessages, runAction, spawnNode, startAction, type ActionRun } from '../helpers/action.ts';
 import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
 import { modelRepo, write } from '../helpers/model-repo.ts';

@@ -61,7 +61,7 @@ describe('inputs naming paths outside the workspace', () => {
     fs.symlinkSync(path.join(elsewhere, '.env'), path.join(linked, 'paris', '.env'));
     const run = await runAction({ workspace: linked, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
     assert.equal(run.exitCode, 1, run.stdout + run.stderr);
-    assert.match(errorMessages(run), /^Input `env-file` \(default \S+\/paris\/\.env\) resolves through a symbolic link to \S+\/elsewhere\/\.env, outside the workspace /);
+    assert.match(errorMessages(run), /^Input `env-file` is not set \(default \S+\/paris\/\.env\), which resolves through a symbolic link to \S+\/elsewhere\/\.env, outside the workspace /);
     assert.doesNotMatch(everything(run), new RegExp(SENTINEL));
   });
 

@@ -3,87 +3,29 @@
  * gathering what the steps need (account, repository URI, the function's architecture and current image,
  * the state machine's role, logging and definition). Every problem is collected and reported at once.
  */
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import type { DescribeStateMachineCommandOutput } from '@aws-sdk/client-sfn';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { GetFunctionCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeStateMachineCommand, SFNClient, paginateListStateMachines } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsClients } from '../ground/aws.ts';
+import { describeError, errorName, httpStatus, isAccessDenied, responseHeader } from '../ground/aws-errors.ts';
+import { DeployError } from '../ground/errors.ts';
 import type { Logger } from '../ground/logger.ts';
-import { loadContainerSteps, type AwsClients } from '../ground/aws.ts';
-import { DeployError } from '../ground/step.ts';
-import type { StepName } from '../ground/step.ts';
-
-/** The AWS resources of one model (created beforehand, e.g. by terraform; the action never creates them). */
-export interface DeployTarget {
-  /** The model folder's name (QUETZAL_MODEL_NAME, ${ModelName}). */
-  modelName: string;
-  /** Absolute path of the model folder. */
-  modelDir: string;
-  repositoryName: string;
-  functionName: string;
-  /** State machine name or ARN. */
-  stateMachine: string;
-  bucketName: string;
-}
-
-export interface FunctionFacts {
-  name: string;
-  arn: string;
-  /** 'x86_64' or 'arm64'. */
-  architecture: string;
-  /** Docker platform matching the architecture, e.g. linux/amd64. */
-  platform: string;
-  /** The image the function runs now, as configured (tag or digest form). */
-  imageUri: string;
-  /** The digest the function runs now, when known. */
-  imageDigest?: string;
-  environment: Record<string, string>;
-}
-
-export interface StateMachineFacts {
-  arn: string;
-  name: string;
-  roleArn: string;
-  definition: string;
-  loggingConfiguration?: DescribeStateMachineCommandOutput['loggingConfiguration'];
-  tracingConfiguration?: DescribeStateMachineCommandOutput['tracingConfiguration'];
-  revisionId?: string;
-}
-
-export interface Preflight {
-  accountId: string;
-  region: string;
-  /** Present when a selected step needs it. */
-  repository?: { name: string; uri: string; registryId: string };
-  function?: FunctionFacts;
-  stateMachine?: StateMachineFacts;
-  bucket?: { name: string };
-}
-
-/** Which resources each step needs checked (the state machine needs the function's ARN and the bucket name). */
-const NEEDS: Record<StepName, Array<'repository' | 'function' | 'stateMachine' | 'bucket'>> = {
-  image: ['repository', 'function'],
-  lambda: ['repository', 'function'],
-  'state-machine': ['function', 'stateMachine', 'bucket'],
-  scenarios: ['bucket'],
-};
+import { digestOf, type DeployTarget, type FunctionFacts, type Preflight, type RepositoryFacts, type Resource, type StateMachineFacts } from '../ground/resources.ts';
 
 export const PLATFORMS: Record<string, string> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
 
-export async function runPreflight(
-  clients: AwsClients,
-  target: DeployTarget,
-  steps: readonly StepName[],
-  logger: Logger,
-  /** Resources to check whatever the steps: a deploy always needs the bucket, where its lock lives. */
-  alsoNeeds: ReadonlyArray<'bucket'> = [],
-): Promise<Preflight> {
-  const needs = new Set([...steps.flatMap((step) => NEEDS[step]), ...alsoNeeds]);
-  const region = await clients.sts.config.region();
+/** Checks that each resource in `needs` exists and answers, and who the caller is; every problem is reported at once. */
+export async function runPreflight(aws: AwsClients, target: DeployTarget, needs: ReadonlySet<Resource>, logger: Logger): Promise<Preflight> {
+  const sts = aws.client(STSClient);
+  const region = await sts.config.region();
   if (!region) {
     throw new DeployError('No AWS region is set.', 'Set AWS_REGION (aws-actions/configure-aws-credentials does).');
   }
   // Who we are is asked alongside the resource checks (one round trip, not two). When the credentials do not
   // work, every check fails too: that one cause is the error reported.
-  const identityCall = clients.sts.send(new GetCallerIdentityCommand({}));
+  const identityCall = sts.send(new GetCallerIdentityCommand({}));
   identityCall.catch(() => {}); // awaited below
   const preflight: Preflight = { accountId: '', region };
   const problems: PreflightProblem[] = [];
@@ -95,27 +37,22 @@ export async function runPreflight(
     }
   };
 
-  // The container resources are checked with code loaded only by runs that deploy them.
-  const container = needs.has('repository') || needs.has('function') || needs.has('stateMachine') ? await loadContainerSteps() : undefined;
   const checks = Promise.all([
-    container &&
-      needs.has('repository') &&
+    needs.has('repository') &&
       check('repository', target.repositoryName, async () => {
-        preflight.repository = await container.describeRepository(clients, target.repositoryName, region);
+        preflight.repository = await describeRepository(aws, target.repositoryName, region);
       }),
-    container &&
-      needs.has('function') &&
+    needs.has('function') &&
       check('function', target.functionName, async () => {
-        preflight.function = await container.describeFunction(clients, target.functionName, region);
+        preflight.function = await describeFunction(aws, target.functionName, region);
       }),
-    container &&
-      needs.has('stateMachine') &&
+    needs.has('stateMachine') &&
       check('stateMachine', target.stateMachine, async () => {
-        preflight.stateMachine = await container.describeStateMachine(clients, target.stateMachine, region);
+        preflight.stateMachine = await describeStateMachine(aws, target.stateMachine, region);
       }),
     needs.has('bucket') &&
       check('bucket', target.bucketName, async () => {
-        await headBucket(clients, target.bucketName, region);
+        await headBucket(aws, target.bucketName, region);
         preflight.bucket = { name: target.bucketName };
       }),
   ]);
@@ -139,8 +76,6 @@ export async function runPreflight(
   }
   return preflight;
 }
-
-export type Resource = 'repository' | 'function' | 'stateMachine' | 'bucket';
 
 /** One thing the preflight found wrong, with what to do about it. */
 export interface PreflightProblem {
@@ -230,9 +165,9 @@ export function describeProblems(problems: readonly PreflightProblem[], region: 
   return { message, hint: hints.join(' ') };
 }
 
-async function headBucket(clients: AwsClients, bucket: string, region: string): Promise<void> {
+async function headBucket(aws: AwsClients, bucket: string, region: string): Promise<void> {
   try {
-    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await aws.client(S3Client).send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     const status = httpStatus(error);
     if (status === 404 || errorName(error) === 'NotFound' || errorName(error) === 'NoSuchBucket') {
@@ -245,7 +180,7 @@ async function headBucket(clients: AwsClients, bucket: string, region: string): 
     }
     if (status === 301 || status === 400) {
       // S3 answers a HeadBucket sent to the wrong region with a redirect (or 400) naming the bucket's region.
-      const actual = headerOf(error, 'x-amz-bucket-region');
+      const actual = responseHeader(error, 'x-amz-bucket-region');
       if (actual !== undefined && actual !== region) {
         throw new PreflightCheckError({
           resource: 'bucket',
@@ -267,36 +202,89 @@ async function headBucket(clients: AwsClients, bucket: string, region: string): 
   }
 }
 
-function isAccessDenied(error: unknown): boolean {
-  const name = errorName(error);
-  return httpStatus(error) === 403 || name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation';
+
+async function describeRepository(aws: AwsClients, name: string, region: string): Promise<RepositoryFacts> {
+  try {
+    const output = await aws.client(ECRClient).send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
+    const repository = output.repositories?.[0];
+    if (!repository?.repositoryUri) throw missing('repository', name, region);
+    return { name, uri: repository.repositoryUri, registryId: repository.registryId ?? '' };
+  } catch (error) {
+    if (errorName(error) === 'RepositoryNotFoundException') {
+      throw missing('repository', name, region);
+    }
+    throw error;
+  }
 }
 
-/** A response header of an AWS error, when the SDK kept the raw response. */
-function headerOf(error: unknown, header: string): string | undefined {
-  const headers = (error as { $response?: { headers?: Record<string, string> } } | undefined)?.$response?.headers ?? {};
-  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === header);
-  return found?.[1];
+async function describeFunction(aws: AwsClients, name: string, region: string): Promise<FunctionFacts> {
+  let output;
+  try {
+    output = await aws.client(LambdaClient).send(new GetFunctionCommand({ FunctionName: name }));
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException') {
+      throw missing('function', name, region);
+    }
+    throw error;
+  }
+  const configuration: FunctionConfiguration = output.Configuration ?? {};
+  if (configuration.PackageType !== 'Image') {
+    throw new PreflightCheckError({
+      resource: 'function',
+      kind: 'unusable',
+      message: `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
+      hint: 'Recreate the function with PackageType Image (the Quetzal template’s terraform does), or name another one.',
+    });
+  }
+  const architecture = configuration.Architectures?.[0] ?? 'x86_64';
+  const platform = PLATFORMS[architecture];
+  if (!platform) {
+    throw new PreflightCheckError({
+      resource: 'function',
+      kind: 'unusable',
+      message: `Lambda function ${name} has an unknown architecture ${architecture}.`,
+      hint: 'Use x86_64 or arm64.',
+    });
+  }
+  const imageUri = output.Code?.ImageUri ?? '';
+  return {
+    name,
+    arn: configuration.FunctionArn ?? '',
+    architecture,
+    platform,
+    imageUri,
+    imageDigest: digestOf(imageUri) ?? digestOf(output.Code?.ResolvedImageUri ?? ''),
+    environment: { ...(configuration.Environment?.Variables ?? {}) },
+  };
 }
 
-/** `sha256:…` from `repo@sha256:…`, or undefined. */
-export function digestOf(imageUri: string): string | undefined {
-  const match = /@(sha256:[0-9a-f]{64})$/.exec(imageUri);
-  return match?.[1];
-}
-
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-export function httpStatus(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-}
-
-/** One line for an AWS or system error: its name, message and HTTP status when there is one. */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const status = httpStatus(error);
-  const message = error.message && error.message !== 'UnknownError' ? error.message : 'no message';
-  return `${error.name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
+async function describeStateMachine(aws: AwsClients, nameOrArn: string, region: string): Promise<StateMachineFacts> {
+  let arn = nameOrArn;
+  if (!nameOrArn.startsWith('arn:')) {
+    const found: string[] = [];
+    for await (const page of paginateListStateMachines({ client: aws.client(SFNClient) }, {})) {
+      for (const machine of page.stateMachines ?? []) {
+        if (machine.name === nameOrArn && machine.stateMachineArn) found.push(machine.stateMachineArn);
+      }
+    }
+    if (found.length === 0) {
+      throw missing('stateMachine', nameOrArn, region);
+    }
+    arn = found[0];
+  }
+  try {
+    const output = await aws.client(SFNClient).send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+    return {
+      arn: output.stateMachineArn ?? arn,
+      name: output.name ?? nameOrArn,
+      roleArn: output.roleArn ?? '',
+      definition: output.definition ?? '',
+      revisionId: output.revisionId,
+    };
+  } catch (error) {
+    if (errorName(error) === 'StateMachineDoesNotExist' || errorName(error) === 'InvalidArn') {
+      throw missing('stateMachine', nameOrArn, region);
+    }
+    throw error;
+  }
 }

@@ -1,8 +1,8 @@
-import type { ModelConfig, Mode } from '../ground/settings/model.ts';
+import type { Mode } from '../ground/settings/model.ts';
+import type { Settings } from '../ground/settings/index.ts';
 import type { Finding } from '../ground/findings.ts';
 import { countBySeverity } from '../ground/findings.ts';
 import { changedFilesBetween, type GitContext } from '../ground/git.ts';
-import type { InputGetter } from '../ground/inputs.ts';
 import { checkName, RESOURCE_INPUTS, type ResourceKind } from '../ground/names.ts';
 import type { Logger } from '../ground/logger.ts';
 import type { StepReport } from '../ground/step.ts';
@@ -10,8 +10,6 @@ import { validateModel, type ValidationResult } from '../validate/index.ts';
 
 export interface RunDependencies {
   logger: Logger;
-  /** The same input getter the config was parsed with: deploy and sync parse their own options from it. */
-  get: InputGetter;
   git: GitContext;
   /** Aborted when the run is cancelled: no new step starts, the deploy lock is released, the summary still written. */
   signal?: AbortSignal;
@@ -31,12 +29,14 @@ export interface RunResult {
   seconds: number;
 }
 
-/** config → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
-export async function runModel(config: ModelConfig, dependencies: RunDependencies): Promise<RunResult> {
+/** settings → validate → (plan → apply) → result. Both doors, the Action and the CLI, call this. */
+export async function runModel(settings: Settings, dependencies: RunDependencies): Promise<RunResult> {
   const started = performance.now();
-  // Plan and deploy: the files the push changed (which scenarios to sync) are asked of git at once, so that git
-  // runs while the model is validated and the deploy code loads.
-  const pushChanges = config.mode === 'validate' ? undefined : changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after);
+  const config = settings.model;
+  // The files the push changed (which scenarios to sync) are asked of git at once, so that git runs while the
+  // model is validated and the deploy code loads.
+  const syncsChanged = config.mode !== 'validate' && settings.deploy.steps.includes('scenarios') && settings.sync.scenarios.kind === 'changed';
+  const changedFiles = syncsChanged ? changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after) : null;
   const validation = await validateModel(config);
   const result: RunResult = {
     mode: config.mode,
@@ -50,7 +50,7 @@ export async function runModel(config: ModelConfig, dependencies: RunDependencie
   if (result.failure === undefined && config.mode !== 'validate') {
     // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.
     const { runDeploy } = await import('./deploy.ts');
-    const deployment = await runDeploy(config, validation, dependencies, pushChanges);
+    const deployment = await runDeploy({ settings, validation, changedFiles, ...dependencies });
     result.steps = deployment.steps;
     result.consoleLinks = deployment.consoleLinks;
     Object.assign(result.outputs, deployment.outputs);

@@ -1,17 +1,23 @@
 /**
- * Runs runDeploySteps in its own process, as a runner would: the environment (AWS_ENDPOINT_URL, DOCKER_HOST,
+ * Runs the pipeline in its own process, as a runner would: the environment (AWS_ENDPOINT_URL, DOCKER_HOST,
  * NODE_EXTRA_CA_CERTS, ...) is the process's own. Input: one JSON argument. Output: one JSON line on stdout,
  * `{ ok: true, reports, outputs }` or `{ ok: false, name, message, hint, reports }`.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AwsClients } from '../../../src/ground/aws.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import type { GitContext } from '../../../src/ground/git.ts';
 import type { Logger } from '../../../src/ground/logger.ts';
-import { createAwsClients, destroyAwsClients } from '../../../src/ground/aws.ts';
+import type { DeployTarget } from '../../../src/ground/resources.ts';
+import { parseSettings } from '../../../src/ground/settings/index.ts';
 import { CliDockerEngine } from '../../../src/image/docker.ts';
-import { parseDeployOptions } from '../../../src/ground/settings/deploy.ts';
-import type { GitContext } from '../../../src/ground/settings/deploy.ts';
-import type { DeployTarget } from '../../../src/pipeline/preflight.ts';
-import { DeployRunError, runDeploySteps } from '../../../src/pipeline/pipeline.ts';
-import { DeployError } from '../../../src/ground/step.ts';
+import { ImageStep } from '../../../src/image/step.ts';
+import { LambdaStep } from '../../../src/lambda/step.ts';
+import { PipelineError, collectOutputs, runPipeline } from '../../../src/pipeline/pipeline.ts';
+import { runPreflight } from '../../../src/pipeline/preflight.ts';
+import { ScenarioSyncStep } from '../../../src/scenarios/index.ts';
+import { StateMachineStep } from '../../../src/state-machine/step.ts';
 
 export interface ChildRequest {
   mode: 'plan' | 'deploy';
@@ -31,26 +37,36 @@ const logger: Logger = {
   secret: () => {},
   group: (_title, task) => task(),
 };
-const options = parseDeployOptions((name) => request.inputs[name] ?? '');
-const clients = createAwsClients({ maxAttempts: options.maxAttempts });
+const settings = parseSettings((name) => request.inputs[name] ?? '', { workspace: dirname(request.target.modelDir) });
+const aws = new AwsClients({ maxAttempts: settings.deploy.maxAttempts });
 try {
-  const result = await runDeploySteps({
-    mode: request.mode,
-    clients,
-    logger,
-    target: request.target,
-    options,
-    git: request.git,
-    definition: { text: await readFile(request.definitionPath, 'utf8'), path: request.definitionPath },
-    docker: new CliDockerEngine({ logger, command: request.dockerCommand }),
-    lambdaPollDelay: { min: 0.2, max: 1 },
+  const result = await runPipeline({
+    steps: [
+      new ImageStep({ docker: new CliDockerEngine({ logger, command: request.dockerCommand }) }),
+      new LambdaStep({ pollDelay: { min: 0.2, max: 1 } }),
+      new StateMachineStep(),
+      new ScenarioSyncStep(),
+    ],
+    facts: {
+      mode: request.mode,
+      settings,
+      selected: new Set(settings.deploy.steps),
+      target: request.target,
+      git: request.git,
+      aws,
+      logger,
+      definition: { text: await readFile(request.definitionPath, 'utf8'), path: request.definitionPath },
+      changedFiles: null,
+    },
+    preflight: (needs) => runPreflight(aws, request.target, new Set(needs), logger),
+    undoOnFailure: settings.deploy.rollback,
   });
-  process.stdout.write(`${JSON.stringify({ ok: true, reports: result.reports, outputs: result.outputs, log })}\n`);
+  process.stdout.write(`${JSON.stringify({ ok: true, reports: result.reports, outputs: collectOutputs(result.reports), log })}\n`);
 } catch (error) {
-  const reports = error instanceof DeployRunError ? error.reports : [];
+  const reports = error instanceof PipelineError ? error.reports : [];
   const hint = error instanceof DeployError ? error.hint : undefined;
   const { name, message } = error as Error;
   process.stdout.write(`${JSON.stringify({ ok: false, name, message, hint, reports, log })}\n`);
 } finally {
-  destroyAwsClients(clients);
+  aws.destroy();
 }

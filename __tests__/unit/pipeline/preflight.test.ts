@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
 import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { describeProblems, runPreflight, type DeployTarget } from '../../../src/pipeline/preflight.ts';
-import { DeployError } from '../../../src/ground/step.ts';
-import { collectingLogger, testClients } from './helpers.ts';
+import { describeProblems, runPreflight } from '../../../src/pipeline/preflight.ts';
+import { DeployError } from '../../../src/ground/errors.ts';
+import type { DeployTarget } from '../../../src/ground/resources.ts';
+import { collectingLogger, testClients } from '../../helpers/step-context.ts';
 
 const s3Mock = mockClient(S3Client);
 const stsMock = mockClient(STSClient);
@@ -36,7 +37,7 @@ function s3Error(status: number, name: string, headers: Record<string, string> =
 async function preflightError(): Promise<DeployError> {
   stsMock.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:role/deploy' });
   try {
-    await runPreflight(testClients(), TARGET, ['scenarios'], collectingLogger());
+    await runPreflight(testClients(), TARGET, new Set(['bucket'] as const), collectingLogger());
   } catch (error) {
     assert.ok(error instanceof DeployError);
     return error;
@@ -92,7 +93,7 @@ test('credentials that do not work: that one cause is the error, not every check
   });
   stsMock.on(GetCallerIdentityCommand).rejects(denied);
   s3Mock.on(HeadBucketCommand).rejects(s3Error(403, 'Forbidden'));
-  await assert.rejects(runPreflight(testClients(), TARGET, ['scenarios'], collectingLogger()), (error: unknown) => {
+  await assert.rejects(runPreflight(testClients(), TARGET, new Set(['bucket'] as const), collectingLogger()), (error: unknown) => {
     assert.ok(error instanceof DeployError);
     assert.match(error.message, /^AWS credentials do not work in eu-west-3: InvalidClientTokenId \(HTTP 403\)/);
     assert.doesNotMatch(error.message, /S3 bucket/);
@@ -113,7 +114,7 @@ test('who the caller is and every resource are asked at once: the checks do not 
     bucketAskedBeforeIdentity = !identityAnswered;
     return {};
   });
-  const preflight = await runPreflight(testClients(), TARGET, ['scenarios'], collectingLogger());
+  const preflight = await runPreflight(testClients(), TARGET, new Set(['bucket'] as const), collectingLogger());
   assert.equal(preflight.accountId, '123456789012');
   assert.deepEqual(preflight.bucket, { name: 'quetzal-paris' });
   assert.ok(bucketAskedBeforeIdentity, 'HeadBucket was sent only after GetCallerIdentity answered');
