@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { cancelOnSignals } from '../ground/cancel.ts';
-import { parseModelConfig } from '../ground/settings/model.ts';
+import { parseSettings } from '../ground/settings/index.ts';
 import { sortFindings, type Finding } from '../ground/findings.ts';
 import type { Logger } from '../ground/logger.ts';
 import { printable } from '../ground/printable.ts';
@@ -22,16 +22,17 @@ export async function run(runner = new Runner()): Promise<void> {
   try {
     const { run: runContext, git } = runnerContext();
     const get = (name: string): string => runner.getInput(name);
-    const config = parseModelConfig(get, runContext);
+    const settings = parseSettings(get, runContext);
+    const config = settings.model;
     runner.info(`quetzal/deploy-action ${VERSION}: ${config.mode} ${path.relative(config.workspace, config.modelFolder) || '.'}`);
 
-    const result = await runModel(config, { logger, get, git, signal: cancelOnSignals((signal) =>
+    const result = await runModel(settings, { logger, git, signal: cancelOnSignals((signal) =>
       runner.annotate('warning', `Received ${signal}: finishing the current step, then stopping.`),
     ) });
 
     for (const finding of sortFindings(result.validation.findings)) annotate(runner, finding, config.workspace);
     for (const [name, value] of Object.entries(result.outputs)) runner.setOutput(name, value);
-    runner.appendSummary(renderSummary(result, config.workspace, VERSION));
+    await runner.appendSummary(renderSummary(result, config.workspace, VERSION));
 
     if (result.failure) {
       runner.setFailed(result.failure.hint ? `${result.failure.message} ${result.failure.hint}` : result.failure.message);

@@ -1,18 +1,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
 import { cancelOnSignals } from '../ground/cancel.ts';
-import { parseModelConfig } from '../ground/settings/model.ts';
+import { parseSettings } from '../ground/settings/index.ts';
 import { sortFindings } from '../ground/findings.ts';
-import type { GitContext } from '../ground/git.ts';
+import { git, type GitContext } from '../ground/git.ts';
 import type { InputGetter } from '../ground/inputs.ts';
 import type { Logger } from '../ground/logger.ts';
 import { outputLines, printable } from '../ground/printable.ts';
 import { runModel } from '../pipeline/run.ts';
 import { findingLocation, renderSummary } from '../pipeline/summary.ts';
 import { VERSION } from '../version.ts';
-import { BOOLEAN_INPUTS, CLI_FLAGS, INPUT_OPTIONS } from './options.ts';
+import { CLI_FLAGS, INPUT_OPTIONS, expandBareBooleans } from './options.ts';
 
 const USAGE = `Usage: quetzal-deploy <validate|plan|deploy> [model-folder] [--input-name value ...]
 
@@ -36,7 +35,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
   const stderr = neutralOutput(rawStderr);
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: normalizeBooleans(argv), options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: expandBareBooleans(argv), options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
     stderr.write(`quetzal-deploy: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -63,12 +62,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
   const logger = terminalLogger(stdout, stderr, Boolean(values.verbose));
 
   try {
-    const config = parseModelConfig(get, {
+    const settings = parseSettings(get, {
       workspace,
       environmentRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     });
     const signal = cancelOnSignals((name) => logger.warning(`${name}: finishing the current step, then stopping.`));
-    const result = await runModel(config, { logger, get, signal, git: mode === 'validate' ? {} : localGit(config.modelFolder) });
+    const config = settings.model;
+    const result = await runModel(settings, { logger, signal, git: mode === 'validate' ? {} : await localGit(config.modelFolder) });
     for (const finding of sortFindings(result.validation.findings)) {
       stdout.write(`${printable(findingLocation(finding, workspace))}: ${finding.severity}: ${printable(finding.message)} [${finding.rule}]\n`);
     }
@@ -105,16 +105,6 @@ function neutralOutput(output: Output): Output {
   };
 }
 
-/** `--force-build` alone means `--force-build=true`; `--force-build false` stays as written. */
-function normalizeBooleans(argv: readonly string[]): string[] {
-  return argv.map((argument, index) => {
-    const name = argument.startsWith('--') ? argument.slice(2) : '';
-    const next = argv[index + 1];
-    const hasValue = next !== undefined && /^(true|false|yes|no|on|off|1|0)$/i.test(next);
-    return BOOLEAN_INPUTS.has(name) && !hasValue ? `--${name}=true` : argument;
-  });
-}
-
 function terminalLogger(stdout: Output, stderr: Output, verbose: boolean): Logger {
   const secrets: string[] = [];
   const mask = (text: string) => secrets.reduce((masked, secret) => masked.split(secret).join('***'), text);
@@ -135,19 +125,19 @@ function terminalLogger(stdout: Output, stderr: Output, verbose: boolean): Logge
 }
 
 /** On a laptop the commit comes from git itself. */
-function localGit(folder: string): GitContext {
-  const git = (...args: string[]): string | undefined => {
+async function localGit(folder: string): Promise<GitContext> {
+  const ask = async (...args: string[]): Promise<string | undefined> => {
     try {
-      return execFileSync('git', args, { cwd: folder, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+      return (await git(folder, args)).trim() || undefined;
     } catch {
       return undefined;
     }
   };
-  const sha = git('rev-parse', 'HEAD');
-  const tag = sha ? git('describe', '--tags', '--exact-match', sha) : undefined;
+  const sha = await ask('rev-parse', 'HEAD');
+  const tag = sha ? await ask('describe', '--tags', '--exact-match', sha) : undefined;
   return {
     sha,
-    ref: tag ? `refs/tags/${tag}` : git('symbolic-ref', '-q', 'HEAD'),
+    ref: tag ? `refs/tags/${tag}` : await ask('symbolic-ref', '-q', 'HEAD'),
     runId: `cli-${os.hostname()}-${process.pid}`,
     actor: os.userInfo().username,
   };
