@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ModelConfig } from '../ground/settings/model.ts';
+import type { ModelSettings } from '../ground/settings/model.ts';
 import type { Finding } from '../ground/findings.ts';
 import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
@@ -9,7 +9,7 @@ import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
 
 /** Larger than any real `.env` (a few names): past it the file is not parsed. */
-export const MAX_ENV_BYTES = 1024 * 1024;
+const MAX_ENV_BYTES = 1024 * 1024;
 /** A UTF-8 byte-order mark: the action leaves it out of the definition, so it does not count towards the limit. */
 const BOM_BYTES = 3;
 
@@ -22,7 +22,7 @@ export interface ValidationResult {
 }
 
 /** Everything that can be checked without AWS: `.env` names, the definition, and the model folder. */
-export async function validateModel(config: ModelConfig): Promise<ValidationResult> {
+export async function validateModel(config: ModelSettings): Promise<ValidationResult> {
   const findings: Finding[] = [];
 
   if (!isDirectory(config.modelFolder)) {
@@ -130,7 +130,7 @@ export const MAX_FINDINGS_PER_FILE = 1000;
  * The first MAX_FINDINGS_PER_FILE findings of each file (in their order: by position for the definition), then one
  * finding, as severe as the worst one left out, that says how many more there are.
  */
-export function capPerFile(findings: readonly Finding[]): Finding[] {
+function capPerFile(findings: readonly Finding[]): Finding[] {
   const perFile = new Map<string, { kept: number; left: Finding[] }>();
   const kept: Finding[] = [];
   for (const finding of findings) {
@@ -166,7 +166,7 @@ export function capPerFile(findings: readonly Finding[]): Finding[] {
  * first place, naming the other lines: a reader needs it once, and GitHub shows only a few annotations per step.
  * Errors stay one per place: each must be fixed where it stands.
  */
-export function collapseRepeats(findings: readonly Finding[]): Finding[] {
+function collapseRepeats(findings: readonly Finding[]): Finding[] {
   const first = new Map<string, { finding: Finding; lines: number[] }>();
   const kept: Finding[] = [];
   for (const finding of findings) {

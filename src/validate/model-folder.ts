@@ -10,7 +10,7 @@ export const MAX_IGNORE_FILE_BYTES = 64 * 1024;
  * Matcher steps the scenario check may take (a step is one pattern position on one character): some 0.2 s. Real
  * ignore files against hundreds of scenarios take a few thousand; only patterns and names made to be slow reach it.
  */
-export const IGNORE_CHECK_STEPS = 20_000_000;
+const IGNORE_CHECK_STEPS = 20_000_000;
 
 /**
  * Checks the model folder around the definition: the Dockerfile, its ignore file (which must keep scenario data

@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { type Node, parseTree } from 'jsonc-parser';
+import { generateLargeDefinition } from '../../fixtures/asl/generate-large.ts';
+import { treeOfValidJson } from '../../../src/validate/definition/fast-tree.ts';
 import { FILE, machine, ruleAt, validate, where } from './helpers.ts';
 
 const pass = (name: string, next = '"End": true') => `    "${name}": { "Type": "Pass", ${next} }`;
@@ -55,5 +60,24 @@ describe('JSON syntax', () => {
     const findings = validate(text);
     assert.deepEqual(where(findings), ['asl/size@1:1']);
     assert.match(findings[0].message, /at most 1048576 bytes/);
+  });
+});
+
+describe('the tree of valid JSON (fast-tree.ts, for speed: bench/README.md)', () => {
+  const shape = (node: Node | undefined): unknown =>
+    node && { type: node.type, offset: node.offset, length: node.length, value: node.value, children: node.children?.map(shape) };
+  const asl = join(import.meta.dirname, '..', '..', 'fixtures', 'asl');
+  const texts = [
+    ...readdirSync(join(asl, 'valid')).map((name) => readFileSync(join(asl, 'valid', name), 'utf8')),
+    readFileSync(join(asl, 'quetzal-model', 'step-functions.json'), 'utf8'),
+    generateLargeDefinition(20).text,
+    '{"a\\\\":"\\"q\\"","b":[1,-2.5e3,true,false,null,{},[]],"c\\u0041":"\\\\"}',
+    ' \t\r\n[ ]\n',
+  ];
+
+  it('is the tree jsonc-parser builds, on every valid definition of the fixtures', () => {
+    for (const text of texts) {
+      assert.deepEqual(shape(treeOfValidJson(text)), shape(parseTree(text, [], { disallowComments: true })));
+    }
   });
 });

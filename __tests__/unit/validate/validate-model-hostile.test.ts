@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseModelConfig } from '../../../src/ground/settings/model.ts';
+import { parseModelSettings } from '../../../src/ground/settings/model.ts';
 import type { Finding } from '../../../src/ground/findings.ts';
 import { MAX_FINDINGS_PER_FILE, type ValidationResult, validateModel } from '../../../src/validate/index.ts';
 import { callGuarded } from './guarded.ts';
@@ -25,7 +25,7 @@ function model(files: Record<string, string> = {}) {
     fs.mkdirSync(path.dirname(path.join(folder, name)), { recursive: true });
     fs.writeFileSync(path.join(folder, name), content);
   }
-  const config = parseModelConfig((name) => (name === 'model-folder' ? 'paris' : name === 'mode' ? 'validate' : ''), { workspace });
+  const config = parseModelSettings((name) => (name === 'model-folder' ? 'paris' : name === 'mode' ? 'validate' : ''), { workspace });
   return { folder, config };
 }
 

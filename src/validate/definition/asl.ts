@@ -1,21 +1,36 @@
-import type { Node } from 'jsonc-parser';
-import type { Report } from './report.ts';
-import { checkDynamicValue, checkIntrinsic, checkPath, type PathKind } from './paths.ts';
-import { checkJsonata, isJsonataString } from './jsonata.ts';
-import { isPlaceholder } from './substitutions.ts';
-import { type Field, describeType, fieldMap, fieldsOf, isArray, isObject, stringValue } from './tree.ts';
-
 /**
  * Amazon States Language, as Step Functions enforces it when a state machine is created or updated
  * (https://states-language.net/spec.html and the Step Functions developer guide): structure of every block,
  * fields allowed per state type and query language, transitions, reachability, Retry/Catch, Choice rules,
  * JSONPath / intrinsic function syntax and JSONata expressions.
  *
+ * One file: every check below is a step of one walk sharing its state (the report, each block's transitions for
+ * reachability, the query language in force, the JSONata budget). What needs none of it is apart: the language's
+ * tables in asl-fields.ts, retriers in asl-retry.ts, paths in paths.ts, JSONata in jsonata.ts.
+ *
  * A value that is a `${Name}` placeholder as a whole is accepted wherever a value stands: it is filled in at
  * deploy, and may then be a number, an ARN or anything else.
  */
+import type { Node } from 'jsonc-parser';
+import type { Report } from './report.ts';
+import { checkDynamicValue, checkIntrinsic, checkPath, type PathKind } from './paths.ts';
+import { checkJsonata, isJsonataString } from './jsonata.ts';
+import { isPlaceholder } from './substitutions.ts';
+import { checkErrorEquals, checkRetry } from './asl-retry.ts';
+import { type Field, describeType, fieldMap, fieldsOf, isArray, isObject, stringValue } from './tree.ts';
+import {
+  COMPARISON_OPERATORS,
+  FLOW_TYPES,
+  JSONATA_ONLY,
+  JSONPATH_ONLY,
+  MAX_SECONDS,
+  type QueryLanguage,
+  STATE_TYPES,
+  TIMESTAMP,
+  allowedFields,
+  jsonataReplacement,
+} from './asl-fields.ts';
 
-type QueryLanguage = 'JSONPath' | 'JSONata';
 
 /** A state seen while walking the machine, for the per-state hooks (Quetzal rules). */
 export interface VisitedState {
@@ -46,87 +61,13 @@ interface Block {
   broken: Set<string>;
 }
 
-const STATE_TYPES = new Set(['Task', 'Pass', 'Choice', 'Wait', 'Succeed', 'Fail', 'Parallel', 'Map']);
-const FLOW_TYPES = new Set(['Task', 'Pass', 'Wait', 'Parallel', 'Map']);
 const STATE_NAME_MAX = 80;
 /**
- * Different JSONata expressions checked per definition: each parse costs some 25 microseconds, so the 60,000 of a
- * 1 MB definition made of them would take seconds. A real definition holds a few hundred.
+ * Different JSONata expressions checked per definition: the 60,000 of a 1 MB definition made of them would take
+ * seconds to parse (bench/README.md, `npm run bench:hostile -- --only many-jsonata`). A real definition holds a few
+ * hundred.
  */
 export const MAX_JSONATA_EXPRESSIONS = 10_000;
-const MAX_SECONDS = 99999999;
-const MAX_DELAY_SECONDS = 31622400;
-
-/** Fields allowed on each state type, per query language (base fields are added below). */
-const TYPE_FIELDS: Record<string, Record<QueryLanguage, readonly string[]>> = {
-  Task: {
-    JSONPath: ['Resource', 'Parameters', 'ResultSelector', 'ResultPath', 'Retry', 'Catch', 'TimeoutSeconds', 'TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath', 'Credentials'],
-    JSONata: ['Resource', 'Arguments', 'Retry', 'Catch', 'TimeoutSeconds', 'HeartbeatSeconds', 'Credentials'],
-  },
-  Pass: {
-    JSONPath: ['Result', 'ResultPath', 'Parameters'],
-    JSONata: ['Result'],
-  },
-  Choice: {
-    JSONPath: ['Choices', 'Default'],
-    JSONata: ['Choices', 'Default'],
-  },
-  Wait: {
-    JSONPath: ['Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath'],
-    JSONata: ['Seconds', 'Timestamp'],
-  },
-  Succeed: { JSONPath: [], JSONata: [] },
-  Fail: {
-    JSONPath: ['Error', 'ErrorPath', 'Cause', 'CausePath'],
-    JSONata: ['Error', 'Cause'],
-  },
-  Parallel: {
-    JSONPath: ['Branches', 'Parameters', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
-    JSONata: ['Branches', 'Arguments', 'Retry', 'Catch'],
-  },
-  Map: {
-    JSONPath: ['ItemProcessor', 'Iterator', 'ItemsPath', 'ItemSelector', 'Parameters', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'MaxConcurrency', 'MaxConcurrencyPath', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'Label', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
-    JSONata: ['ItemProcessor', 'Iterator', 'Items', 'ItemSelector', 'ItemReader', 'ItemBatcher', 'ResultWriter', 'MaxConcurrency', 'ToleratedFailureCount', 'ToleratedFailurePercentage', 'Label', 'Retry', 'Catch'],
-  },
-};
-
-/** Fields that only exist under one query language: used to explain why a field is refused. */
-const JSONPATH_ONLY = new Set(['InputPath', 'OutputPath', 'ResultPath', 'Parameters', 'ResultSelector', 'ItemsPath', 'TimeoutSecondsPath', 'HeartbeatSecondsPath', 'SecondsPath', 'TimestampPath', 'MaxConcurrencyPath', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath', 'ErrorPath', 'CausePath']);
-const JSONATA_ONLY = new Set(['Arguments', 'Output', 'Items']);
-
-const allowedFieldsCache = new Map<string, Set<string>>();
-
-function allowedFields(type: string, language: QueryLanguage): Set<string> {
-  const cacheKey = `${type}/${language}`;
-  let allowed = allowedFieldsCache.get(cacheKey);
-  if (allowed) return allowed;
-  const base = ['Type', 'Comment', 'QueryLanguage'];
-  if (type !== 'Fail') base.push(...(language === 'JSONPath' ? ['InputPath', 'OutputPath'] : ['Output']));
-  if (type !== 'Fail' && type !== 'Succeed') base.push('Assign');
-  if (FLOW_TYPES.has(type)) base.push('Next', 'End');
-  allowed = new Set([...base, ...TYPE_FIELDS[type][language]]);
-  allowedFieldsCache.set(cacheKey, allowed);
-  return allowed;
-}
-
-const COMPARISON_OPERATORS: ReadonlyMap<string, 'string' | 'number' | 'boolean' | 'timestamp' | 'path' | 'pattern'> = new Map([
-  ['StringEquals', 'string'], ['StringLessThan', 'string'], ['StringGreaterThan', 'string'],
-  ['StringLessThanEquals', 'string'], ['StringGreaterThanEquals', 'string'], ['StringMatches', 'pattern'],
-  ['NumericEquals', 'number'], ['NumericLessThan', 'number'], ['NumericGreaterThan', 'number'],
-  ['NumericLessThanEquals', 'number'], ['NumericGreaterThanEquals', 'number'],
-  ['BooleanEquals', 'boolean'],
-  ['TimestampEquals', 'timestamp'], ['TimestampLessThan', 'timestamp'], ['TimestampGreaterThan', 'timestamp'],
-  ['TimestampLessThanEquals', 'timestamp'], ['TimestampGreaterThanEquals', 'timestamp'],
-  ['IsNull', 'boolean'], ['IsPresent', 'boolean'], ['IsNumeric', 'boolean'], ['IsString', 'boolean'],
-  ['IsBoolean', 'boolean'], ['IsTimestamp', 'boolean'],
-  ...['StringEquals', 'StringLessThan', 'StringGreaterThan', 'StringLessThanEquals', 'StringGreaterThanEquals',
-    'NumericEquals', 'NumericLessThan', 'NumericGreaterThan', 'NumericLessThanEquals', 'NumericGreaterThanEquals',
-    'BooleanEquals', 'TimestampEquals', 'TimestampLessThan', 'TimestampGreaterThan', 'TimestampLessThanEquals',
-    'TimestampGreaterThanEquals'].map((name) => [`${name}Path`, 'path'] as const),
-]);
-
-/** RFC 3339 with an uppercase T and a Z or numeric offset, as the spec requires for timestamps. */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 export class AslChecker {
   readonly #report: Report;
@@ -325,7 +266,7 @@ export class AslChecker {
         break;
     }
     if (type === 'Task' || type === 'Parallel' || type === 'Map') {
-      this.#checkRetry(fields.get('Retry'));
+      checkRetry(this.#report, fields.get('Retry'));
       this.#checkCatch(name, fields.get('Catch'), block, language);
     }
     this.#onState({ name, type, node, fields, queryLanguage: language });
@@ -649,78 +590,6 @@ export class AslChecker {
     }
   }
 
-  #checkErrorEquals(owner: Field | undefined, item: Node, fields: Map<string, Field>, kind: 'Retrier' | 'Catcher', isLast: boolean): void {
-    const report = this.#report;
-    const errors = fields.get('ErrorEquals');
-    if (!errors) {
-      report.error(kind === 'Retrier' ? 'asl/retry' : 'asl/catch', item.offset, `${kind} has no "ErrorEquals": add the error names it handles, e.g. ["States.ALL"].`);
-      return;
-    }
-    const rule = kind === 'Retrier' ? 'asl/retry' : 'asl/catch';
-    if (!isArray(errors.value) || (errors.value.children ?? []).length === 0) {
-      if (errors.value) report.error(rule, errors.value.offset, `"ErrorEquals" must be a non-empty array of error names, e.g. ["States.ALL"].`);
-      return;
-    }
-    const names = errors.value.children!;
-    for (const error of names) {
-      if (error.type !== 'string') {
-        report.error(rule, error.offset, `Error names in "ErrorEquals" are strings, not ${describeType(error)}.`);
-      } else if (error.value === 'States.ALL') {
-        if (names.length > 1) {
-          report.error(rule, error.offset, `"States.ALL" matches every error, so it must be alone in its "ErrorEquals": move the other names to an earlier ${kind.toLowerCase()}.`);
-        }
-        if (!isLast) {
-          report.error(rule, error.offset, `The ${kind.toLowerCase()} with "States.ALL" must be the last one of its "${owner?.name ?? kind}" array: move it to the end.`);
-        }
-      }
-    }
-  }
-
-  #checkRetry(retry: Field | undefined): void {
-    const report = this.#report;
-    if (!retry?.value) return;
-    if (!isArray(retry.value)) {
-      report.error('asl/retry', retry.value.offset, `"Retry" must be an array of retriers, not ${describeType(retry.value)}.`);
-      return;
-    }
-    const items = retry.value.children ?? [];
-    items.forEach((item, index) => {
-      if (!isObject(item)) {
-        report.error('asl/retry', item.offset, `Each retrier in "Retry" must be an object with "ErrorEquals", not ${describeType(item)}.`);
-        return;
-      }
-      const fields = fieldMap(item);
-      for (const field of fields.values()) {
-        if (!['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy', 'Comment'].includes(field.name)) {
-          report.error('asl/retry', field.key.offset, `Unknown retrier field "${field.name}": a retrier takes ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy and Comment.`);
-        }
-      }
-      this.#checkErrorEquals(retry, item, fields, 'Retrier', index === items.length - 1);
-      this.#retryNumber(fields.get('IntervalSeconds'), 1, MAX_SECONDS, true);
-      this.#retryNumber(fields.get('MaxAttempts'), 0, MAX_SECONDS, true);
-      this.#retryNumber(fields.get('MaxDelaySeconds'), 1, MAX_DELAY_SECONDS, true);
-      this.#retryNumber(fields.get('BackoffRate'), 1, Infinity, false);
-      const jitter = fields.get('JitterStrategy');
-      if (jitter?.value && !isPlaceholder(jitter.value.value) && jitter.value.value !== 'FULL' && jitter.value.value !== 'NONE') {
-        report.error('asl/retry', jitter.value.offset, `"JitterStrategy" must be "FULL" or "NONE", not ${describeType(jitter.value)}.`);
-      }
-    });
-  }
-
-  #retryNumber(field: Field | undefined, minimum: number, maximum: number, integer: boolean): void {
-    const value = field?.value;
-    if (!field || !value || isPlaceholder(value.value)) return;
-    if (value.type !== 'number' || (integer && !Number.isInteger(value.value))) {
-      this.#report.error('asl/retry', value.offset, `"${field.name}" must be ${integer ? 'an integer' : 'a number'}, not ${describeType(value)}.`);
-      return;
-    }
-    const number = value.value as number;
-    if (number < minimum || number > maximum) {
-      const range = maximum === Infinity ? `at least ${minimum}` : `between ${minimum} and ${maximum}`;
-      this.#report.error('asl/retry', value.offset, `"${field.name}" is ${number}; it must be ${range}.`);
-    }
-  }
-
   #checkCatch(name: string, catchField: Field | undefined, block: Block, language: QueryLanguage): void {
     const report = this.#report;
     if (!catchField?.value) return;
@@ -741,7 +610,7 @@ export class AslChecker {
           report.error(field.name === 'ResultPath' || field.name === 'Output' ? 'asl/query-language' : 'asl/catch', field.key.offset, `Field "${field.name}" is not allowed in a catcher${language === 'JSONata' ? ' of a JSONata state' : ''}: a catcher takes ${allowed.join(', ')}.`);
         }
       }
-      this.#checkErrorEquals(catchField, item, fields, 'Catcher', index === items.length - 1);
+      checkErrorEquals(this.#report, catchField, item, fields, 'Catcher', index === items.length - 1);
       const next = fields.get('Next');
       if (!next) report.error('asl/catch', item.offset, `Catcher ${index + 1} of state "${name}" has no "Next": add the state to go to when the error is caught.`);
       else this.#transition(block, name, next, 'Catch "Next"');
@@ -861,23 +730,6 @@ export class AslChecker {
         }
         return;
     }
-  }
-}
-
-function jsonataReplacement(field: string): string {
-  switch (field) {
-    case 'Parameters':
-      return '"Arguments"';
-    case 'InputPath':
-      return '"Arguments" with {% $states.input... %}';
-    case 'ResultSelector':
-    case 'ResultPath':
-    case 'OutputPath':
-      return '"Output" (and "Assign")';
-    case 'ItemsPath':
-      return '"Items"';
-    default:
-      return `"${field.replace(/Path$/, '')}" with a {% %} expression`;
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Node } from 'jsonc-parser';
-
 /**
  * Builds a jsonc-parser-compatible tree (type, offset, length, children, value) for a text that `JSON.parse` has
- * already accepted. jsonc-parser stays the authority for broken text and its error positions; on valid text this
- * single forward scan is several times faster (a 1,000-step definition: ~5 ms instead of ~40 ms), which matters
- * because every pull request runs it.
+ * already accepted, in one forward scan. jsonc-parser stays the authority for broken text and its error positions.
+ * Kept for speed on large definitions: figures in bench/README.md (`npx node bench/validate-definition.ts`);
+ * __tests__/unit/definition/json.test.ts checks it builds jsonc-parser's tree.
  */
+import type { Node } from 'jsonc-parser';
+
 interface MutableNode {
   type: Node['type'];
   offset: number;

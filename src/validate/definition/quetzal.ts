@@ -11,7 +11,7 @@ import { fieldMap, isObject, stringValue } from './tree.ts';
  * relative to the model folder; steps call the model's own function (the first one calls the shared
  * `quetzal-api-auth` function).
  */
-export const SHARED_AUTH_FUNCTION = 'quetzal-api-auth';
+const SHARED_AUTH_FUNCTION = 'quetzal-api-auth';
 
 const NOTEBOOK_EXTENSIONS = ['.ipynb', '.py'];
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/;

@@ -18,11 +18,6 @@ export function isPlaceholder(value: unknown): boolean {
   return typeof value === 'string' && value.length > 3 && value.charCodeAt(0) === 36 && WHOLE_PLACEHOLDER.test(value);
 }
 
-/** True when a string holds at least one placeholder. */
-export function hasPlaceholder(value: string): boolean {
-  return value.includes('${') && /\$\{[A-Za-z0-9_:.-]+\}/.test(value);
-}
-
 export interface PlaceholderUse {
   name: string;
   /** Index of `$` in the scanned text. */
