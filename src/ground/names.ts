@@ -113,10 +113,23 @@ function sameAs(name: ResourceName | undefined): ResourceName | undefined {
   return name && { ...name, source: `${name.source}, which names every resource` };
 }
 
+/** The account may be a `${AccountId}` placeholder in a definition. */
+const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/;
+const PARTIAL_LAMBDA_ARN = /^\d{12}:function:([^:]+)/;
+
 /** `arn:aws:lambda:region:account:function:NAME[:qualifier]` → NAME; a plain name stays as it is. */
 function lambdaNameOf(nameOrArn: string): string {
-  const match = /^arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+)/.exec(nameOrArn);
-  return match ? match[1] : nameOrArn;
+  return LAMBDA_ARN.exec(nameOrArn)?.[1] ?? nameOrArn;
+}
+
+/** True for a Lambda function ARN (`arn:aws:lambda:region:account:function:NAME[:qualifier]`). */
+export function isLambdaArn(value: string): boolean {
+  return LAMBDA_ARN.test(value);
+}
+
+/** The bare function name of a Lambda name, partial ARN or ARN, as a definition may write it (qualifier dropped). */
+export function lambdaFunctionNameOf(value: string): string {
+  return (LAMBDA_ARN.exec(value) ?? PARTIAL_LAMBDA_ARN.exec(value))?.[1] ?? value.split(':')[0];
 }
 
 const PLACEHOLDER = /<[^<>]*>/;

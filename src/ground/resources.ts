@@ -2,6 +2,8 @@
  * The AWS resources of one model, as the run names them and as the preflight found them. Terraform creates them;
  * the action never does.
  */
+import type { ResourceKind } from './names.ts';
+
 
 /** The model and the names of its resources. */
 export interface DeployTarget {
@@ -16,7 +18,8 @@ export interface DeployTarget {
   bucketName: string;
 }
 
-export type Resource = 'repository' | 'function' | 'stateMachine' | 'bucket';
+/** A resource a step needs checked, by the kind its name has (src/ground/names.ts). */
+export type Resource = ResourceKind;
 
 export interface RepositoryFacts {
   name: string;

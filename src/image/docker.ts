@@ -66,7 +66,7 @@ export interface CliDockerOptions {
   logger: Logger;
 }
 
-interface RunResult {
+interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
@@ -210,7 +210,7 @@ export class CliDockerEngine implements DockerEngine {
   }
 
   /** Runs the CLI, its password (if any) on stdin; with `stream`, each line it prints is logged as it comes. */
-  async #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<RunResult> {
+  async #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<CommandResult> {
     const command = commandLine(this.#command);
     const [out, err] = options.stream ? [lineForwarder(this.#logger), lineForwarder(this.#logger)] : [];
     try {

@@ -61,7 +61,7 @@ export interface ImageStepOptions {
 export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   readonly name = 'image' as const;
   readonly title = 'Image';
-  readonly needs = ['repository', 'function'] as const;
+  readonly needs = ['ecrRepository', 'lambdaFunction'] as const;
   readonly #options: ImageStepOptions;
   #registry?: { client: RegistryClient; credentials: RegistryCredentials };
 

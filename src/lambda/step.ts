@@ -44,7 +44,7 @@ export interface LambdaStepOptions {
 export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
   readonly name = 'lambda' as const;
   readonly title = 'Lambda';
-  readonly needs = ['repository', 'function'] as const;
+  readonly needs = ['ecrRepository', 'lambdaFunction'] as const;
   readonly #options: LambdaStepOptions;
 
   constructor(options: LambdaStepOptions = {}) {

@@ -12,6 +12,7 @@ import type { AwsClients } from '../ground/aws.ts';
 import { describeError, errorName, httpStatus, isAccessDenied, responseHeader } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import type { Logger } from '../ground/logger.ts';
+import { RESOURCE_LABELS } from '../ground/names.ts';
 import { digestOf, type DeployTarget, type FunctionFacts, type Preflight, type RepositoryFacts, type Resource, type StateMachineFacts } from '../ground/resources.ts';
 
 export const PLATFORMS: Record<string, string> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
@@ -38,12 +39,12 @@ export async function runPreflight(aws: AwsClients, target: DeployTarget, needs:
   };
 
   const checks = Promise.all([
-    needs.has('repository') &&
-      check('repository', target.repositoryName, async () => {
+    needs.has('ecrRepository') &&
+      check('ecrRepository', target.repositoryName, async () => {
         preflight.repository = await describeRepository(aws, target.repositoryName, region);
       }),
-    needs.has('function') &&
-      check('function', target.functionName, async () => {
+    needs.has('lambdaFunction') &&
+      check('lambdaFunction', target.functionName, async () => {
         preflight.function = await describeFunction(aws, target.functionName, region);
       }),
     needs.has('stateMachine') &&
@@ -88,16 +89,16 @@ export interface PreflightProblem {
 
 /** Where each resource's name comes from, for the hints. */
 const NAME_SOURCES: Record<Resource, string> = {
-  repository: 'AWS_ECR_REPO_NAME in the model’s .env or input `ecr-repository`',
-  function: 'AWS_LAMBDA_FUNCTION_NAME in the model’s .env or input `lambda-function`',
+  ecrRepository: 'AWS_ECR_REPO_NAME in the model’s .env or input `ecr-repository`',
+  lambdaFunction: 'AWS_LAMBDA_FUNCTION_NAME in the model’s .env or input `lambda-function`',
   stateMachine: 'input `state-machine` (default: the Lambda function’s name)',
   bucket: 'AWS_BUCKET_NAME in the model’s .env or input `bucket`',
 };
 
 /** The IAM action each check needs. */
 const READ_ACTIONS: Record<Resource, string> = {
-  repository: 'ecr:DescribeRepositories',
-  function: 'lambda:GetFunction',
+  ecrRepository: 'ecr:DescribeRepositories',
+  lambdaFunction: 'lambda:GetFunction',
   stateMachine: 'states:ListStateMachines and states:DescribeStateMachine',
   bucket: 's3:ListBucket',
 };
@@ -120,13 +121,6 @@ function toProblem(resource: Resource, name: string, region: string, error: unkn
     hint: 'AWS did not answer the check after every retry: re-run the job (raise input `max-attempts` if AWS throttles).',
   };
 }
-
-const RESOURCE_LABELS: Record<Resource, string> = {
-  repository: 'ECR repository',
-  function: 'Lambda function',
-  stateMachine: 'State machine',
-  bucket: 'S3 bucket',
-};
 
 /** A check that found its resource wrong in a known way. */
 export class PreflightCheckError extends DeployError {
@@ -207,11 +201,11 @@ async function describeRepository(aws: AwsClients, name: string, region: string)
   try {
     const output = await aws.client(ECRClient).send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
     const repository = output.repositories?.[0];
-    if (!repository?.repositoryUri) throw missing('repository', name, region);
+    if (!repository?.repositoryUri) throw missing('ecrRepository', name, region);
     return { name, uri: repository.repositoryUri, registryId: repository.registryId ?? '' };
   } catch (error) {
     if (errorName(error) === 'RepositoryNotFoundException') {
-      throw missing('repository', name, region);
+      throw missing('ecrRepository', name, region);
     }
     throw error;
   }
@@ -223,14 +217,14 @@ async function describeFunction(aws: AwsClients, name: string, region: string): 
     output = await aws.client(LambdaClient).send(new GetFunctionCommand({ FunctionName: name }));
   } catch (error) {
     if (errorName(error) === 'ResourceNotFoundException') {
-      throw missing('function', name, region);
+      throw missing('lambdaFunction', name, region);
     }
     throw error;
   }
   const configuration: FunctionConfiguration = output.Configuration ?? {};
   if (configuration.PackageType !== 'Image') {
     throw new PreflightCheckError({
-      resource: 'function',
+      resource: 'lambdaFunction',
       kind: 'unusable',
       message: `Lambda function ${name} is a ${configuration.PackageType ?? 'Zip'} package; the action deploys container images only.`,
       hint: 'Recreate the function with PackageType Image (the Quetzal template’s terraform does), or name another one.',
@@ -240,7 +234,7 @@ async function describeFunction(aws: AwsClients, name: string, region: string): 
   const platform = PLATFORMS[architecture];
   if (!platform) {
     throw new PreflightCheckError({
-      resource: 'function',
+      resource: 'lambdaFunction',
       kind: 'unusable',
       message: `Lambda function ${name} has an unknown architecture ${architecture}.`,
       hint: 'Use x86_64 or arm64.',

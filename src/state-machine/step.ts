@@ -42,7 +42,7 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
   readonly name = 'state-machine' as const;
   readonly title = 'State machine';
   /** The definition names the function and the bucket: their ARN and name come from the preflight. */
-  readonly needs = ['function', 'stateMachine', 'bucket'] as const;
+  readonly needs = ['lambdaFunction', 'stateMachine', 'bucket'] as const;
 
   async plan(context: StepContext): Promise<StateMachinePlan> {
     const { preflight, target, settings, git } = context;

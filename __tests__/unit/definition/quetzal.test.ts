@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { lambdaFunctionNameOf } from '../../../src/validate/definition/quetzal.ts';
+import { lambdaFunctionNameOf } from '../../../src/ground/names.ts';
 import { machine, ruleAt, validate, where } from './helpers.ts';
 
 const modelFolder = join(import.meta.dirname, '../../fixtures/asl/quetzal-model');

@@ -196,13 +196,13 @@ describe('deploy mode', () => {
 
   test('the preflight checks what the planned steps need, and the bucket when a lock is taken', async () => {
     const calls: string[] = [];
-    const steps = [fakeStep('image', calls, { needs: ['repository', 'function'] }), fakeStep('state-machine', calls, { needs: ['function', 'stateMachine'] })];
+    const steps = [fakeStep('image', calls, { needs: ['ecrRepository', 'lambdaFunction'] }), fakeStep('state-machine', calls, { needs: ['lambdaFunction', 'stateMachine'] })];
     const withLock = pipeline(steps, { lock: recordingLock(calls) });
     await runPipeline(withLock.run);
-    assert.deepEqual(withLock.needs[0].sort(), ['bucket', 'function', 'repository', 'stateMachine']);
+    assert.deepEqual(withLock.needs[0].sort(), ['bucket', 'ecrRepository', 'lambdaFunction', 'stateMachine']);
     const onlyImage = pipeline(steps, { selected: ['image'] });
     await runPipeline(onlyImage.run);
-    assert.deepEqual(onlyImage.needs[0].sort(), ['function', 'repository']);
+    assert.deepEqual(onlyImage.needs[0].sort(), ['ecrRepository', 'lambdaFunction']);
   });
 });
 

@@ -58,8 +58,8 @@ test('one missing resource: one line, naming where the name comes from and the r
 });
 
 test('every resource missing: the region is named first as the likely cause', () => {
-  const problem = (resource: 'repository' | 'function', label: string) => ({ resource, kind: 'missing' as const, message: `${label} does not exist in eu-west-3.`, hint: `fix ${label}` });
-  const { message, hint } = describeProblems([problem('repository', 'ECR repository x'), problem('function', 'Lambda function x')], 'eu-west-3', 2);
+  const problem = (resource: 'ecrRepository' | 'lambdaFunction', label: string) => ({ resource, kind: 'missing' as const, message: `${label} does not exist in eu-west-3.`, hint: `fix ${label}` });
+  const { message, hint } = describeProblems([problem('ecrRepository', 'ECR repository x'), problem('lambdaFunction', 'Lambda function x')], 'eu-west-3', 2);
   assert.equal(message, 'Preflight failed, nothing was changed: ECR repository x does not exist in eu-west-3; Lambda function x does not exist in eu-west-3.');
   assert.match(hint, /^None of the model’s resources exists in eu-west-3: is that the right region\? Set input `aws-region`/);
 });

@@ -5,6 +5,7 @@ import type { VisitedState } from './asl.ts';
 import type { Report } from './report.ts';
 import { isJsonataString } from './jsonata.ts';
 import { fieldMap, isObject, stringValue } from './tree.ts';
+import { isLambdaArn, lambdaFunctionNameOf } from '../../ground/names.ts';
 
 /**
  * Rules specific to Quetzal models: each step is a Lambda invocation whose payload names the notebook to run,
@@ -14,15 +15,6 @@ import { fieldMap, isObject, stringValue } from './tree.ts';
 const SHARED_AUTH_FUNCTION = 'quetzal-api-auth';
 
 const NOTEBOOK_EXTENSIONS = ['.ipynb', '.py'];
-const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/;
-const PARTIAL_LAMBDA_ARN = /^\d{12}:function:([^:]+)/;
-
-/** The bare function name of a Lambda name, partial ARN or ARN (qualifier dropped). */
-export function lambdaFunctionNameOf(value: string): string {
-  const arn = LAMBDA_ARN.exec(value) ?? PARTIAL_LAMBDA_ARN.exec(value);
-  if (arn) return arn[1];
-  return value.split(':')[0];
-}
 
 export interface QuetzalContext {
   modelFolder: string;
@@ -44,7 +36,7 @@ export class QuetzalChecker {
     const resource = stringValue(state.fields.get('Resource')?.value);
     if (resource === undefined) return;
     const viaIntegration = resource.startsWith('arn:') && resource.includes(':states:::lambda:invoke');
-    const direct = !viaIntegration && (LAMBDA_ARN.test(resource) || (resource.includes('${') && !resource.includes(':states:::')));
+    const direct = !viaIntegration && (isLambdaArn(resource) || (resource.includes('${') && !resource.includes(':states:::')));
     if (!viaIntegration && !direct) return;
     const input = state.fields.get(state.queryLanguage === 'JSONata' ? 'Arguments' : 'Parameters')?.value;
     if (!isObject(input)) return;
