@@ -83,6 +83,13 @@ describe('validate mode, the pull-request check', () => {
     assert.equal(run.exitCode, 1);
     assert.match(run.stdout, /::error::Input `mode` is "ship-it": use one of auto, validate, plan, deploy\./);
   });
+
+  it('checks every input in every mode, and gives the input error its hint', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris', 'lock-timeout-minutes': 'soon' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /::error::Input `lock-timeout-minutes` is "soon"[^\n]*Use 0 to fail at once when another deploy of the model runs\./);
+  });
 });
 
 describe('the CLI, the same engine on a laptop', () => {

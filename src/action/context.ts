@@ -12,7 +12,7 @@ export type GitHubContext = Pick<Context, 'sha' | 'ref' | 'eventName' | 'payload
  * What the GitHub runner tells the action about this run. `github` is read from the environment when this is
  * called (by default a fresh Context, not the one @actions/github builds when it is imported).
  */
-export function runnerContext(github: GitHubContext = new Context(), env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext } {
+export function runnerContext(github: GitHubContext = readContext(), env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext } {
   const repository = repositoryOf(github);
   const repositoryUrl = repository && github.serverUrl ? `${github.serverUrl}/${repository}` : undefined;
   const runId = github.runId > 0 ? github.runId : undefined;
@@ -35,6 +35,21 @@ export function runnerContext(github: GitHubContext = new Context(), env: NodeJS
       actor: github.actor || undefined,
     },
   };
+}
+
+/** A fresh Context; an event file that is not JSON (the Context then throws) is read as an empty event. */
+function readContext(): Context {
+  try {
+    return new Context();
+  } catch {
+    const eventPath = process.env.GITHUB_EVENT_PATH;
+    delete process.env.GITHUB_EVENT_PATH;
+    try {
+      return new Context();
+    } finally {
+      process.env.GITHUB_EVENT_PATH = eventPath;
+    }
+  }
 }
 
 /** `owner/name`, from GITHUB_REPOSITORY or the event; undefined when neither tells (`repo` then throws). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { cancelOnSignals } from '../ground/cancel.ts';
+import { DeployError } from '../ground/errors.ts';
 import { parseSettings } from '../ground/settings/index.ts';
 import { sortFindings, type Finding } from '../ground/findings.ts';
 import type { Logger } from '../ground/logger.ts';
@@ -38,7 +39,8 @@ export async function run(runner = new Runner()): Promise<void> {
       runner.setFailed(result.failure.hint ? `${result.failure.message} ${result.failure.hint}` : result.failure.message);
     }
   } catch (error) {
-    runner.setFailed(error instanceof Error ? error.message : String(error));
+    const hint = error instanceof DeployError && error.hint ? ` ${error.hint}` : '';
+    runner.setFailed(`${error instanceof Error ? error.message : String(error)}${hint}`);
   }
 }
 

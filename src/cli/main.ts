@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cancelOnSignals } from '../ground/cancel.ts';
+import { DeployError } from '../ground/errors.ts';
 import { parseSettings } from '../ground/settings/index.ts';
 import { sortFindings } from '../ground/findings.ts';
 import { git, type GitContext } from '../ground/git.ts';
@@ -86,7 +87,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
     stdout.write(`${path.relative(workspace, config.modelFolder) || '.'}: ${mode} passed (${errors} errors, ${warnings} warnings, ${notices} notices)\n`);
     return 0;
   } catch (error) {
-    stderr.write(`quetzal-deploy: ${error instanceof Error ? error.message : String(error)}\n`);
+    const hint = error instanceof DeployError && error.hint ? ` ${error.hint}` : '';
+    stderr.write(`quetzal-deploy: ${error instanceof Error ? error.message : String(error)}${hint}\n`);
     return 1;
   }
 }

@@ -27,11 +27,14 @@ export function inputError(
   name: string,
   value: string,
   fix: string,
-  options: { problem?: string; fallback?: string; hint?: string } = {},
+  /** `hideValue`: the value may hold secrets (KEY=VALUE inputs): the message says only what `problem` says. */
+  options: { problem?: string; fallback?: string; hint?: string; hideValue?: boolean } = {},
 ): InputError {
+  const ending = `: ${fix.endsWith('.') ? fix : `${fix}.`}`;
+  if (options.hideValue && options.problem !== undefined) return new InputError(`Input \`${name}\` ${options.problem}${ending}`, options.hint);
   const given = value.trim() === '' ? `is not set (default ${options.fallback ?? 'empty'})` : `is ${quoted(value)}`;
   const problem = options.problem === undefined ? '' : `, which ${options.problem}`;
-  return new InputError(`Input \`${name}\` ${given}${problem}: ${fix.endsWith('.') ? fix : `${fix}.`}`, options.hint);
+  return new InputError(`Input \`${name}\` ${given}${problem}${ending}`, options.hint);
 }
 
 /** A text input, trimmed; undefined when not set. */
@@ -120,7 +123,8 @@ export function getKeyValueLines(get: InputGetter, name: string): Record<string,
     if (line === '' || line.startsWith('#')) continue;
     const equals = line.indexOf('=');
     if (equals <= 0) {
-      throw inputError(name, raw, 'write one KEY=VALUE a line', { problem: `has line ${index + 1} ${quoted(line)}, not KEY=VALUE` });
+      // The line itself is not shown: it may be a secret without its name.
+      throw inputError(name, raw, 'write one KEY=VALUE a line', { problem: `has line ${index + 1}, which is not KEY=VALUE`, hideValue: true });
     }
     result[line.slice(0, equals).trim()] = line.slice(equals + 1).trim();
   }

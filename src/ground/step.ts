@@ -9,7 +9,8 @@
  *   reverse order, for the steps applied before a step that failed (input `rollback`).
  *
  * The pipeline plans every step before it applies any: nothing is written before every plan has succeeded.
- * Adding a step is a folder that exports a `Step` and one entry in the pipeline's list.
+ * Adding a step is a folder that exports a `Step`, its name in `StepName` and one entry in the pipeline's list
+ * (src/pipeline/deploy.ts); a step that reads an earlier one's plan or outcome imports that step's types only.
  */
 import type { AwsClients } from './aws.ts';
 import type { GitContext } from './git.ts';

@@ -1,5 +1,5 @@
 /**
- * Docker behind a small interface, driven through the docker CLI with @actions/exec (never a shell; nothing it
+ * Docker behind a small interface, driven through the docker CLI with spawn (never a shell; nothing it
  * prints reaches the log but through the logger).
  * Registry credentials go on stdin into a private, temporary DOCKER_CONFIG removed by dispose().
  *
@@ -8,11 +8,11 @@
  * builder reads only `<context>/.dockerignore`, so for it the model's ignore file is put there for the build
  * and the context's own file (if any) is restored afterwards.
  */
-import { getExecOutput } from '@actions/exec';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../ground/logger.ts';
 import { DeployError } from '../ground/errors.ts';
@@ -209,30 +209,38 @@ export class CliDockerEngine implements DockerEngine {
     return this.#configDir ? ['--config', this.#configDir, ...args] : args;
   }
 
-  /** Runs the CLI, its password (if any) on stdin; with `stream`, each line it prints is logged as it comes. */
-  async #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<CommandResult> {
-    const command = commandLine(this.#command);
-    const [out, err] = options.stream ? [lineForwarder(this.#logger), lineForwarder(this.#logger)] : [];
-    try {
-      const { exitCode, stdout, stderr } = await getExecOutput(command, args, {
-        env: definedValues({ ...this.#env, ...options.env }),
-        // Standard input is always given and closed at once (the password, or nothing): a command that reads it
-        // (docker login, a wrapper script) gets EOF instead of waiting forever.
-        input: Buffer.from(options.stdin ?? ''),
-        silent: true,
-        ignoreReturnCode: true,
-        listeners: out && err && { stdout: out.write, stderr: err.write },
+  /**
+   * Runs the CLI (never through a shell), its password (if any) on stdin; with `stream`, each line it prints is
+   * logged as it comes. Standard input is always closed at once, so a command that reads it (docker login, a wrapper
+   * script) gets EOF instead of waiting; a CLI that exits before reading it is not an error (EPIPE is ignored).
+   * Not @actions/exec: it gives no hold on the child's standard input, so that EPIPE would crash the run.
+   */
+  #run(args: string[], options: { stdin?: string; env?: Record<string, string>; stream?: boolean }): Promise<CommandResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.#command, args, { env: { ...this.#env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const [out, err] = options.stream ? [lineForwarder(this.#logger), lineForwarder(this.#logger)] : [];
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout.push(chunk);
+        out?.write(chunk);
       });
-      // A CLI killed by a signal has no exit code.
-      return { code: exitCode ?? 1, stdout, stderr };
-    } catch (error) {
-      throw new DeployError(`Cannot run ${this.#command}: ${(error as Error).message}`, 'Install the Docker CLI or fix PATH.', {
-        cause: error,
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk);
+        err?.write(chunk);
       });
-    } finally {
-      out?.end();
-      err?.end();
-    }
+      child.on('error', (error) => {
+        reject(new DeployError(`Cannot run ${this.#command}: ${error.message}`, 'Install the Docker CLI or fix PATH.', { cause: error }));
+      });
+      child.on('close', (code) => {
+        out?.end();
+        err?.end();
+        // A CLI killed by a signal has no exit code.
+        resolve({ code: code ?? 1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+      });
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.stdin ?? '');
+    });
   }
 }
 
@@ -254,16 +262,6 @@ function lineForwarder(logger: Logger): { write: (chunk: Buffer) => void; end: (
       pending = '';
     },
   };
-}
-
-/** @actions/exec splits its command line at spaces: a path with one is quoted (a double quote it cannot pass). */
-function commandLine(command: string): string {
-  if (command.includes('"')) throw new DeployError(`Cannot run ${command}: a double quote in the command's path.`);
-  return /\s/.test(command) ? `"${command}"` : command;
-}
-
-function definedValues(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /**

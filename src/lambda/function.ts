@@ -175,7 +175,11 @@ export class LambdaFunction {
     return written;
   }
 
-  async moveAlias(alias: string, version: string): Promise<{ aliasArn?: string; previousVersion?: string }> {
+  /**
+   * Points `alias` at `version`, creating it when there is none. `created`: this call created it (an alias that
+   * appeared meanwhile, by a lost answer or another run, is not this run's to delete).
+   */
+  async moveAlias(alias: string, version: string): Promise<{ aliasArn?: string; previousVersion?: string; created: boolean }> {
     const name = this.name;
     const lambda = this.#o.lambda;
     let previousVersion: string | undefined;
@@ -190,7 +194,7 @@ export class LambdaFunction {
       try {
         const created = await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version }));
         this.#o.logger.info(`Created alias ${alias} → version ${version}.`);
-        return { aliasArn: created.AliasArn };
+        return { aliasArn: created.AliasArn, created: true };
       } catch (error) {
         // "Alias already exists": our create took effect but its answer was lost (the SDK's retry met it), or
         // another run created it meanwhile. Either way it exists now: move it below.
@@ -204,7 +208,7 @@ export class LambdaFunction {
       lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version })),
     );
     this.#o.logger.info(`Moved alias ${alias} from version ${previousVersion ?? "(just created)"} to ${version}.`);
-    return { aliasArn: updated.AliasArn, previousVersion };
+    return { aliasArn: updated.AliasArn, previousVersion, created: false };
   }
 
   /**

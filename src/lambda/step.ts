@@ -33,7 +33,7 @@ export interface LambdaOutcome {
   version?: string;
   aliasArn?: string;
   /** What undo() restores. */
-  previous: { imageUri: string; imageTag?: string; aliasVersion?: string };
+  previous: { imageUri: string; imageTag?: string; aliasVersion?: string; aliasCreated?: boolean };
 }
 
 export interface LambdaStepOptions {
@@ -116,6 +116,7 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
         const moved = await lambda.moveAlias(plan.alias, outcome.version);
         outcome.aliasArn = moved.aliasArn;
         outcome.previous.aliasVersion = moved.previousVersion;
+        outcome.previous.aliasCreated = moved.created;
       }
     }
     return outcome;
@@ -148,8 +149,8 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
       if (outcome.previous.aliasVersion) {
         await lambda.pointAlias(alias, outcome.previous.aliasVersion);
         done.push(`alias ${alias} back to version ${outcome.previous.aliasVersion}`);
-      } else {
-        await lambda.deleteAlias(alias); // this deploy created it
+      } else if (outcome.previous.aliasCreated) {
+        await lambda.deleteAlias(alias);
         done.push(`alias ${alias} (created by this deploy) deleted`);
       }
     }

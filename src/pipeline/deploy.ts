@@ -16,7 +16,7 @@ import { acquireDeployLock } from '../lock/index.ts';
 import { ScenarioSyncStep } from '../scenarios/index.ts';
 import { StateMachineStep } from '../state-machine/step.ts';
 import type { ValidationResult } from '../validate/index.ts';
-import { collectOutputs, PipelineError, runPipeline, type HeldLock, type PipelineResult } from './pipeline.ts';
+import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineResult } from './pipeline.ts';
 import { runPreflight } from './preflight.ts';
 
 /** Every step, in the order the pipeline applies them. A new step is a folder and one line here. */
@@ -105,7 +105,7 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   }
 }
 
-function takeLock(aws: AwsClients, bucket: string, settings: Settings, git: GitContext, logger: Logger): Promise<HeldLock> {
+function takeLock(aws: AwsClients, bucket: string, settings: Settings, git: GitContext, logger: Logger): Promise<Lock> {
   return acquireDeployLock(
     aws.client(S3Client),
     {

@@ -11,8 +11,8 @@ import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts'
 /** The run's facts, as every step sees them; the pipeline adds the preflight, the plans and the outcomes. */
 export type RunFacts = Omit<StepContext, 'preflight' | 'plans' | 'outcomes'>;
 
-/** The deploy lock as the pipeline uses it (src/lock). */
-export interface HeldLock {
+/** The deploy lock as the pipeline uses it (src/lock/held-lock.ts implements it). */
+export interface Lock {
   /** Throws a DeployError when the lock is no longer (or may no longer be) this run's. */
   assertHeld(): void;
   release(): Promise<void>;
@@ -25,7 +25,7 @@ export interface Pipeline {
   /** Reads the account and the resources the planned steps need; throws a DeployError listing every problem. */
   preflight(needs: readonly Resource[]): Promise<Preflight>;
   /** Deploy mode: takes the lock after every plan succeeded, before the first write. */
-  lock?(preflight: Preflight): Promise<HeldLock>;
+  lock?(preflight: Preflight): Promise<Lock>;
   /** Undo the applied steps when a later one fails (input `rollback`). */
   undoOnFailure: boolean;
 }
@@ -84,7 +84,7 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
       try {
         outcome = await logger.group(step.title, () => step.apply(plan, context));
       } catch (error) {
-        throw await undoAfter(error, applied, context, pipeline.undoOnFailure);
+        throw await undoAfter(error, applied, context, { enabled: pipeline.undoOnFailure, lock });
       }
       outcomes.set(step.name, outcome);
       applied.push(step);
@@ -110,19 +110,31 @@ function skipped(step: StepName): StepReport {
 }
 
 /**
- * After a failed step: undo the steps applied before it, last first, when `rollback` is on. The error says what
- * was undone, or what is left as it is.
+ * After a failed step: undo the steps applied before it, last first, when `rollback` is on. Not when the run was
+ * cancelled (the job is about to be killed: a half-done undo is worse than none) nor when the lock may no longer
+ * be this run's (another deploy may have written since). The error says what was undone and what is left.
  */
-async function undoAfter(error: unknown, applied: readonly Step[], context: StepContext, undoOnFailure: boolean): Promise<DeployError> {
+async function undoAfter(
+  error: unknown,
+  applied: readonly Step[],
+  context: StepContext,
+  { enabled, lock }: { enabled: boolean; lock?: Lock },
+): Promise<DeployError> {
   const failure = error instanceof DeployError ? error : new DeployError((error as Error)?.message ?? String(error), undefined, { cause: error });
-  const undoable = applied.filter((step) => step.undo !== undefined);
+  const undoable = applied.filter((step) => step.undo !== undefined).reverse();
   if (undoable.length === 0) return failure;
-  if (!undoOnFailure) {
-    const left = undoable.map((step) => `${step.name} (${step.report(context.plans.get(step.name), context.outcomes.get(step.name)).status})`);
-    return new DeployError(`${failure.message}\nLeft as applied (rollback is off): ${left.join(', ')}.`, failure.hint, { cause: error });
+  const statusOf = (step: Step) => `${step.name} (${step.report(context.plans.get(step.name), context.outcomes.get(step.name)).status})`;
+  const leftAsApplied = (why: string, steps: readonly Step[]) =>
+    new DeployError(`${failure.message}\nLeft as applied (${why}): ${steps.map(statusOf).join(', ')}.`, failure.hint, { cause: error });
+  if (!enabled) return leftAsApplied('rollback is off', undoable);
+  if (context.signal?.aborted) return leftAsApplied('the run was cancelled', undoable);
+  try {
+    lock?.assertHeld();
+  } catch (lockError) {
+    return leftAsApplied(`the deploy lock may no longer be this run's: ${(lockError as Error).message}`, undoable);
   }
   const lines: string[] = [];
-  for (const step of [...undoable].reverse()) {
+  for (const [index, step] of undoable.entries()) {
     try {
       const done = await context.logger.group(`Undo ${step.title}`, () => step.undo!(context.outcomes.get(step.name), context));
       if (done) {
@@ -131,7 +143,9 @@ async function undoAfter(error: unknown, applied: readonly Step[], context: Step
       }
     } catch (undoError) {
       lines.push(`Undoing the ${step.name} step ALSO failed: ${(undoError as Error)?.message ?? String(undoError)}`);
-      return new DeployError(`${failure.message}\n${lines.join('\n')}`, 'Put back by hand what the steps above changed (see their rows in the summary).', { cause: error });
+      const rest = undoable.slice(index + 1);
+      if (rest.length > 0) lines.push(`Not undone, so as not to mix old and new: ${rest.map(statusOf).join(', ')}.`);
+      return new DeployError(`${failure.message}\n${lines.join('\n')}`, 'Put back by hand what is named above, or deploy again once the cause is fixed.', { cause: error });
     }
   }
   return new DeployError(lines.length > 0 ? `${failure.message}\n${lines.join('\n')}` : failure.message, failure.hint, { cause: error });

@@ -53,9 +53,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
   const toSync = plan.targets.filter((target) => target.status === 'sync').length;
   const status = plan.problems.length > 0 ? 'would fail' : toSync > 0 ? `would sync ${toSync} prefix(es)` : 'unchanged';
   const markdown =
-    (rows.length === 0
-      ? 'No scenario selected.\n'
-      : `| Prefix | Plan | Upload | Delete | Unchanged | Notes |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`) +
+    prefixTable(['Prefix', 'Plan', 'Upload', 'Delete', 'Unchanged', 'Notes'], rows) +
     fileList('Files that would be deleted', toDelete) +
     fileList('Files changed outside the action', conflicts);
   return {
@@ -68,13 +66,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
       ['Would delete', String(deletes)],
       ['Unchanged', String(unchanged)],
     ],
-    outputs: {
-      scenarios: scenarioNames(plan.targets, ['sync', 'unchanged']),
-      'files-uploaded': '0',
-      'bytes-uploaded': '0',
-      'files-deleted': '0',
-      'files-unchanged': String(unchanged),
-    },
+    outputs: syncOutputs(plan.targets, { uploads: 0, bytes: 0, deletes: 0, unchanged }),
     markdown,
   };
 }
@@ -110,9 +102,7 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
   const synced = outcome.targets.filter((target) => target.status === 'sync').length;
   const status = outcome.problems.length > 0 ? 'failed' : synced > 0 ? `synced ${synced} prefix(es)` : 'unchanged';
   const markdown =
-    (rows.length === 0
-      ? 'No scenario selected.\n'
-      : `| Prefix | Result | Uploaded | Deleted | Unchanged | Notes |\n| --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}\n`) +
+    prefixTable(['Prefix', 'Result', 'Uploaded', 'Deleted', 'Unchanged', 'Notes'], rows) +
     fileList('Deleted files', deleted) +
     fileList('Failures', failures);
   return {
@@ -124,13 +114,27 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
       ['Deleted', String(deletes)],
       ['Unchanged', String(unchanged)],
     ],
-    outputs: {
-      scenarios: scenarioNames(outcome.targets, ['sync', 'unchanged']),
-      'files-uploaded': String(uploads),
-      'bytes-uploaded': String(bytes),
-      'files-deleted': String(deletes),
-      'files-unchanged': String(unchanged),
-    },
+    outputs: syncOutputs(outcome.targets, { uploads, bytes, deletes, unchanged }),
     markdown,
+  };
+}
+
+/** One row a prefix, under its heading. */
+function prefixTable(columns: readonly string[], rows: readonly string[]): string {
+  if (rows.length === 0) return 'No scenario selected.\n';
+  return `${mdRow(columns)}\n${mdRow(columns.map(() => '---'))}\n${rows.join('\n')}\n`;
+}
+
+/** The action outputs of the scenarios step (a plan uploads, deletes nothing yet). */
+function syncOutputs(
+  targets: ReadonlyArray<{ name: string; kind: string; status: string }>,
+  counts: { uploads: number; bytes: number; deletes: number; unchanged: number },
+): Record<string, string> {
+  return {
+    scenarios: scenarioNames(targets, ['sync', 'unchanged']),
+    'files-uploaded': String(counts.uploads),
+    'bytes-uploaded': String(counts.bytes),
+    'files-deleted': String(counts.deletes),
+    'files-unchanged': String(counts.unchanged),
   };
 }

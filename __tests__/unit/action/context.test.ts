@@ -11,7 +11,7 @@ function contextWith(env: Record<string, string>, event?: unknown): ReturnType<t
   for (const key of Object.keys(process.env)) if (key.startsWith('GITHUB_')) delete process.env[key];
   if (event !== undefined) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'event-')), 'event.json');
-    fs.writeFileSync(file, JSON.stringify(event));
+    fs.writeFileSync(file, typeof event === 'string' ? event : JSON.stringify(event));
     process.env.GITHUB_EVENT_PATH = file;
   }
   Object.assign(process.env, env);
@@ -65,6 +65,13 @@ describe('the runner context', () => {
     assert.equal(git.repositoryUrl, 'https://github.com/quetzal/paris');
     assert.equal(git.runId, '5-1', 'attempt 1 when GITHUB_RUN_ATTEMPT is not set');
     assert.equal(git.before, undefined);
+  });
+
+  it('an event file that is not JSON is read as an empty event: the run goes on without before and after', () => {
+    const { git } = contextWith({ GITHUB_SHA: 'a'.repeat(40), GITHUB_EVENT_NAME: 'push' }, '{ not json');
+    assert.equal(git.sha, 'a'.repeat(40));
+    assert.equal(git.before, undefined);
+    assert.equal(git.after, undefined);
   });
 
   it('accepts a context given to it', () => {

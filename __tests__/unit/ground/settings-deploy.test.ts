@@ -25,8 +25,15 @@ test('an unknown step, a bad tag, a bad alias, a reserved build arg are clear er
   assert.throws(() => parseDeploySettings(getter({ steps: 'image,lamda' })), /Input `steps` is "image,lamda", which names "lamda": use a comma list of image, lambda, state-machine, scenarios\.$/);
   assert.throws(() => parseDeploySettings(getter({ 'image-tag': '-bad' })), /Input `image-tag` is "-bad": use 1 to 128 letters/);
   assert.throws(() => parseDeploySettings(getter({ alias: '123' })), /Input `alias` is "123": use 1 to 128 letters, digits, '-' or '_', not only digits/);
-  assert.throws(() => parseDeploySettings(getter({ 'build-args': 'IMAGE_TAG=x' })), /Input `build-args` is "IMAGE_TAG=x", which sets IMAGE_TAG, which the action sets itself: remove that line\.$/);
-  assert.throws(() => parseDeploySettings(getter({ 'build-args': '1X=y' })), /Input `build-args` is "1X=y", which sets "1X", not a build argument name/);
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': 'IMAGE_TAG=x' })), /Input `build-args` sets IMAGE_TAG, which the action sets itself: remove that line\.$/);
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': '1X=y' })), /Input `build-args` sets "1X", not a build argument name/);
+  // A build argument's value may be a token: an error names the line or the name, never a value.
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': 'TOKEN=s3cr3t-value\nghp_s3cr3t' })), (error: Error) => {
+    assert.match(error.message, /^Input `build-args` has line 2, which is not KEY=VALUE/);
+    assert.doesNotMatch(error.message, /s3cr3t/);
+    return true;
+  });
+  assert.throws(() => parseDeploySettings(getter({ 'build-args': 'TOKEN=s3cr3t-value\n1X=y' })), (error: Error) => !/s3cr3t/.test(error.message));
   assert.throws(() => parseDeploySettings(getter({ publish: 'sometimes' })), /Input `publish` is "sometimes": use one of auto, true, false\.$/);
   assert.throws(() => parseDeploySettings(getter({ 'wait-timeout-minutes': '0' })), /Input `wait-timeout-minutes` is "0": use a number of minutes above 0, at most 360 \(default 10\)\.$/);
   assert.throws(() => parseDeploySettings(getter({ 'max-attempts': '2.5' })), /Input `max-attempts` is "2\.5": use a whole number from 1 to 20 \(default 8\)\.$/);

@@ -46,8 +46,8 @@ describe('inputs parsed once into the model config', () => {
     const config = parseModelSettings(inputs({ 'definition-substitutions': 'AuthFunctionArn=arn:aws:lambda:x\n\n# note\nStage = prod' }), { workspace });
     assert.deepEqual(config.substitutions, { AuthFunctionArn: 'arn:aws:lambda:x', Stage: 'prod' });
     assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'no equals sign' }), { workspace }), InputError);
-    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'A=1\nno equals sign' }), { workspace }), /Input `definition-substitutions` is "A=1\\nno equals sign", which has line 2 "no equals sign", not KEY=VALUE: write one KEY=VALUE a line\.$/);
-    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'a b=1' }), { workspace }), /Input `definition-substitutions` is "a b=1", which sets "a b", not a placeholder name/);
+    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'A=1\nno equals sign' }), { workspace }), /Input `definition-substitutions` has line 2, which is not KEY=VALUE: write one KEY=VALUE a line\.$/);
+    assert.throws(() => parseModelSettings(inputs({ 'definition-substitutions': 'a b=1' }), { workspace }), /Input `definition-substitutions` sets "a b", not a placeholder name/);
   });
 
   it('refuses an unknown mode or a bad boolean with the accepted values', () => {

@@ -352,11 +352,13 @@ test('publish: a version with a description, the alias created when missing or m
   });
   assert.deepEqual(lambdaMock.commandCalls(CreateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '7' });
   assert.equal(step.report(plan, first).outputs['lambda-version'], '7');
+  assert.equal(first.previous.aliasCreated, true, 'this deploy created the alias: its undo deletes it');
 
   lambdaMock.on(PublishVersionCommand).resolves({ Version: '8' });
   const second = await step.apply(await step.plan(context), context);
   assert.deepEqual(lambdaMock.commandCalls(UpdateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '8' });
   assert.equal(second.previous.aliasVersion, '7');
+  assert.equal(second.previous.aliasCreated, false);
 });
 
 test('undo puts back the previous image, IMAGE_TAG and alias version, each write with the RevisionId read before it', async () => {
@@ -413,12 +415,22 @@ test('undo of an alias this deploy created deletes it', async () => {
   lambdaMock.on(DeleteAliasCommand).resolves({});
   const { step, context } = makeStep();
   const done = await step.undo(
-    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: false, version: '8', aliasArn: ALIAS_ARN, previous: { imageUri: SAME_IMAGE } },
+    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: false, version: '8', aliasArn: ALIAS_ARN, previous: { imageUri: SAME_IMAGE, aliasCreated: true } },
     context,
   );
   assert.equal(done, 'The Lambda function quetzal-paris was rolled back: alias live (created by this deploy) deleted.');
   assert.deepEqual(lambdaMock.commandCalls(DeleteAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live' });
   assert.equal(lambdaMock.calls().length, 1);
+});
+
+test('undo leaves an alias it found already there (created meanwhile by someone else) as it is', async () => {
+  const { step, context } = makeStep();
+  const done = await step.undo(
+    { functionName: 'quetzal-paris', imageUri: SAME_IMAGE, codeUpdated: false, environmentUpdated: false, version: '8', aliasArn: ALIAS_ARN, previous: { imageUri: SAME_IMAGE, aliasCreated: false } },
+    context,
+  );
+  assert.equal(done, undefined);
+  assert.equal(lambdaMock.calls().length, 0);
 });
 
 test('undo of an IMAGE_TAG the function did not have removes it, other variables kept', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { DeployError } from '../../../src/ground/errors.ts';
 import type { Resource } from '../../../src/ground/resources.ts';
 import type { Step, StepContext, StepName } from '../../../src/ground/step.ts';
-import { PipelineError, collectOutputs, runPipeline, type HeldLock, type Pipeline } from '../../../src/pipeline/pipeline.ts';
+import { PipelineError, collectOutputs, runPipeline, type Lock, type Pipeline } from '../../../src/pipeline/pipeline.ts';
 import { stepContext, testPreflight } from '../../helpers/step-context.ts';
 
 interface FakeOptions {
@@ -65,7 +65,7 @@ function pipeline(steps: Step<string, string>[], overrides: Partial<Pipeline> & 
   return { run, needs, context: context as StepContext & ReturnType<typeof stepContext> };
 }
 
-function recordingLock(calls: string[], options: { lostBefore?: string } = {}): () => Promise<HeldLock> {
+function recordingLock(calls: string[], options: { lostBefore?: string } = {}): () => Promise<Lock> {
   return async () => {
     calls.push('lock.take');
     return {
@@ -139,6 +139,60 @@ describe('deploy mode', () => {
       assert.ok(error instanceof DeployError);
       assert.match(error.message, /^state-machine failed\nUndoing the lambda step ALSO failed: lambda undo refused$/);
       assert.match(error.hint ?? '', /by hand/);
+      return true;
+    });
+  });
+
+  test('when an undo fails, the steps before it are not undone (old and new never mixed), and the error names them', async () => {
+    const calls: string[] = [];
+    const { run } = pipeline([
+      fakeStep('lambda', calls, { undoable: true }),
+      fakeStep('state-machine', calls, { undoable: true, failUndo: true }),
+      fakeStep('scenarios', calls, { failApply: true }),
+    ]);
+    await assert.rejects(runPipeline(run), (error: unknown) => {
+      assert.ok(error instanceof DeployError);
+      assert.equal(error.message, 'scenarios failed\nUndoing the state-machine step ALSO failed: state-machine undo refused\nNot undone, so as not to mix old and new: lambda (done).');
+      return true;
+    });
+    assert.ok(!calls.includes('lambda.undo'));
+  });
+
+  test('a run cancelled during a step undoes nothing: the job is about to be killed, and says what is left as applied', async () => {
+    const calls: string[] = [];
+    const controller = new AbortController();
+    const scenarios = fakeStep('scenarios', calls, { failApply: true });
+    const apply = scenarios.apply;
+    scenarios.apply = async (plan, context) => {
+      controller.abort(new Error('SIGINT'));
+      return apply(plan, context);
+    };
+    const { run } = pipeline([fakeStep('lambda', calls, { undoable: true }), scenarios], { signal: controller.signal });
+    await assert.rejects(runPipeline(run), (error: Error) => {
+      assert.equal(error.message, 'scenarios failed\nLeft as applied (the run was cancelled): lambda (done).');
+      return true;
+    });
+    assert.ok(!calls.includes('lambda.undo'));
+  });
+
+  test('a lock that may no longer be held undoes nothing: another deploy may have written since', async () => {
+    const calls: string[] = [];
+    let held = true;
+    const scenarios = fakeStep('scenarios', calls, { failApply: true });
+    const apply = scenarios.apply;
+    scenarios.apply = async (plan, context) => {
+      held = false;
+      return apply(plan, context);
+    };
+    const lock = async (): Promise<Lock> => ({
+      assertHeld: () => {
+        if (!held) throw new DeployError('the lock expired');
+      },
+      release: async () => {},
+    });
+    const { run } = pipeline([fakeStep('lambda', calls, { undoable: true }), scenarios], { lock });
+    await assert.rejects(runPipeline(run), (error: Error) => {
+      assert.equal(error.message, "scenarios failed\nLeft as applied (the deploy lock may no longer be this run's: the lock expired): lambda (done).");
       return true;
     });
   });

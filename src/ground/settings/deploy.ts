@@ -28,7 +28,7 @@ export interface DeploySettings {
   /** Lambda alias moved to the published version. */
   alias?: string;
   waitTimeoutMinutes: number;
-  /** Roll the Lambda back to its previous image when the state machine update fails. */
+  /** When a step fails, undo the steps applied before it (the pipeline's undo, last first). */
   rollback: boolean;
   /** Attempts per AWS call (the SDK's standard retry strategy); why 8: bench/faults.md. */
   maxAttempts: number;
@@ -64,10 +64,11 @@ export function parseDeploySettings(get: InputGetter): DeploySettings {
     if (!BUILD_ARG_NAME.test(name)) {
       throw inputError('build-args', get('build-args'), "start each line with a name of letters, digits and '_', not a digit first", {
         problem: `sets ${quoted(name)}, not a build argument name`,
+        hideValue: true,
       });
     }
     if (name === 'QUETZAL_MODEL_NAME' || name === 'IMAGE_TAG') {
-      throw inputError('build-args', get('build-args'), 'remove that line', { problem: `sets ${name}, which the action sets itself` });
+      throw inputError('build-args', get('build-args'), 'remove that line', { problem: `sets ${name}, which the action sets itself`, hideValue: true });
     }
   }
   return {
@@ -86,7 +87,7 @@ export function parseDeploySettings(get: InputGetter): DeploySettings {
 }
 
 /** The git tag name when the ref is a tag ref, else undefined. */
-export function gitTagOf(git: GitContext): string | undefined {
+function gitTagOf(git: GitContext): string | undefined {
   return tagOfRef(git.ref);
 }
 

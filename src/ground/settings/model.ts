@@ -72,6 +72,7 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     if (!/^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(key)) {
       throw inputError('definition-substitutions', get('definition-substitutions'), 'start each line with a placeholder name: letters, digits, _ : . -', {
         problem: `sets ${quoted(key)}, not a placeholder name`,
+        hideValue: true,
       });
     }
   }
