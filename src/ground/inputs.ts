@@ -7,7 +7,7 @@
  *   Input `model-folder` is "../x", which is outside the workspace /w (it resolves to /x): give a path inside …
  */
 import { InputError } from './errors.ts';
-import { printable } from './printable.ts';
+import { clip, printable } from './printable.ts';
 
 export type InputGetter = (name: string) => string;
 
@@ -16,7 +16,7 @@ const SHOWN_LENGTH = 200;
 
 /** An input's value in a message: quoted, escaped (no control or bidirectional character), at most 200 characters. */
 export function quoted(value: string): string {
-  return printable(JSON.stringify(value.length > SHOWN_LENGTH ? `${value.slice(0, SHOWN_LENGTH)}…` : value));
+  return printable(JSON.stringify(clip(value, SHOWN_LENGTH)));
 }
 
 /**

@@ -23,6 +23,11 @@ export function printable(text: string): string {
   return text.replace(CONTROL, escapeControl);
 }
 
+/** At most `limit` characters of `text`, with `…` when it was longer: foreign text in a message stays short. */
+export function clip(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
 const HAS_CONTROL = new RegExp(CONTROL.source);
 
 /** True when `text` holds a character `printable` would escape. */

@@ -62,11 +62,13 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   readonly name = 'image' as const;
   readonly title = 'Image';
   readonly needs = ['ecrRepository', 'lambdaFunction'] as const;
-  readonly #options: ImageStepOptions;
+  readonly #now: () => Date;
+  #docker?: DockerEngine;
   #registry?: { client: RegistryClient; credentials: RegistryCredentials };
 
   constructor(options: ImageStepOptions = {}) {
-    this.#options = options;
+    this.#docker = options.docker;
+    this.#now = options.now ?? (() => new Date());
   }
 
   /** Planned for the Lambda alone too, which needs to know which image it runs (never built then). */
@@ -127,7 +129,7 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     await mustExist(buildContext, 'build context', 'input `build-context`');
     await mustExist(dockerfile, 'Dockerfile', 'input `dockerfile`');
     // A deploy builds: the Docker daemon must answer before anything is written.
-    if (context.mode === 'deploy') await this.#docker(context).info();
+    if (context.mode === 'deploy') await this.#dockerFor(context).info();
     const cacheFrom = fn.imageUri.startsWith(`${repository.uri}:`) || fn.imageUri.startsWith(`${repository.uri}@`) ? [fn.imageUri] : [];
     return { ...base, action: 'build', reason, existingDigest: existing?.digest, cacheFrom };
   }
@@ -156,13 +158,13 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     }
 
     const { target, settings, git } = context;
-    const docker = this.#docker(context);
+    const docker = this.#dockerFor(context);
     const references = plan.tags.map((tag) => `${plan.repositoryUri}:${tag}`);
     try {
       await docker.login(credentials.endpoint, credentials.username, credentials.password);
       const labels: Record<string, string> = {
         'org.opencontainers.image.revision': git.sha ?? '',
-        'org.opencontainers.image.created': (this.#options.now ?? (() => new Date()))().toISOString(),
+        'org.opencontainers.image.created': this.#now().toISOString(),
       };
       if (git.repositoryUrl) labels['org.opencontainers.image.source'] = git.repositoryUrl;
       const { builder } = await docker.build({
@@ -214,9 +216,9 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     return outcome ? reportOutcome(outcome) : reportPlan(plan);
   }
 
-  #docker(context: StepContext): DockerEngine {
-    this.#options.docker ??= new CliDockerEngine({ logger: context.logger });
-    return this.#options.docker;
+  #dockerFor(context: StepContext): DockerEngine {
+    this.#docker ??= new CliDockerEngine({ logger: context.logger });
+    return this.#docker;
   }
 
   async #registryClient({ aws, logger, preflight }: StepContext): Promise<{ client: RegistryClient; credentials: RegistryCredentials }> {

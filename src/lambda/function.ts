@@ -25,12 +25,13 @@ import {
 import { describeError, errorName } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import type { Logger } from '../ground/logger.ts';
+import { clip } from '../ground/printable.ts';
 
 /** `{ RevisionId }` of a configuration read, to send with the write that follows it (nothing when absent). */
 const revision = (configuration: { RevisionId?: string }) => (configuration.RevisionId ? { RevisionId: configuration.RevisionId } : {});
 
 /** Text from AWS in a message: one bounded line. */
-const cut = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}…` : text).replace(/\s+/g, ' ');
+const cut = (text: string) => clip(text, 300).replace(/\s+/g, ' ');
 
 /** What a guarded write sent: the RevisionId it read, and what the run has (not) done if Lambda refuses it. */
 interface RevisionGuard {

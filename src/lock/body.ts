@@ -1,5 +1,5 @@
 /** The lock object: what this action writes in it, and what it makes of one read from the bucket (foreign input). */
-import { printable } from '../ground/printable.ts';
+import { clip, printable } from '../ground/printable.ts';
 
 /**
  * A lock read from the bucket is foreign input: its TTL counts only from 1 s to 24 h (else ours is used, so a
@@ -51,7 +51,7 @@ export function describeHolder(body: HolderBody | undefined): string {
 /** A holder field as the lock object gave it: a string, cut to 200 characters and made one printable line (it is shown). */
 function boundedText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  return printable(value.length > MAX_FIELD_LENGTH ? `${value.slice(0, MAX_FIELD_LENGTH)}…` : value);
+  return printable(clip(value, MAX_FIELD_LENGTH));
 }
 
 /** The holder's TTL when it is a number of seconds within bounds; undefined otherwise (ours is used then). */

@@ -81,7 +81,7 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
         changedFiles: run.changedFiles,
         signal: run.signal,
       },
-      preflight: (needs) => runPreflight(aws, target, new Set(needs), logger),
+      preflight: (needs) => runPreflight(aws, target, needs, logger),
       lock: mode === 'deploy' ? () => takeLock(aws, target.bucketName, settings, git, logger) : undefined,
       undoOnFailure: deploy.rollback,
     });

@@ -23,7 +23,7 @@ export interface Pipeline {
   steps: readonly Step[];
   facts: RunFacts;
   /** Reads the account and the resources the planned steps need; throws a DeployError listing every problem. */
-  preflight(needs: readonly Resource[]): Promise<Preflight>;
+  preflight(needs: ReadonlySet<Resource>): Promise<Preflight>;
   /** Deploy mode: takes the lock after every plan succeeded, before the first write. */
   lock?(preflight: Preflight): Promise<Lock>;
   /** Undo the applied steps when a later one fails (input `rollback`). */
@@ -52,7 +52,7 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
   const planned = steps.filter((step) => step.isPlanned?.(selected) ?? selected.has(step.name));
   const needs = new Set(planned.flatMap((step) => step.needs));
   if (facts.mode === 'deploy' && pipeline.lock) needs.add('bucket'); // where the lock lives
-  const preflight = await logger.group('Preflight (read-only)', () => pipeline.preflight([...needs]));
+  const preflight = await logger.group('Preflight (read-only)', () => pipeline.preflight(needs));
 
   const plans = new Map<StepName, unknown>();
   const outcomes = new Map<StepName, unknown>();

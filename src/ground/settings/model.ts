@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { getBoolean, getChoice, getKeyValueLines, getText, inputError, quoted, type InputGetter } from '../inputs.ts';
-import { printable } from '../printable.ts';
+import { clip, printable } from '../printable.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
 
 export type Mode = 'validate' | 'plan' | 'deploy';
@@ -108,8 +108,7 @@ const EXAMPLES: Record<string, string> = {
 
 /** A path in a message (a link's target comes from the repository): control characters escaped, at most 300 characters. */
 function shown(file: string): string {
-  const escaped = printable(file);
-  return escaped.length > 300 ? `${escaped.slice(0, 300)}…` : escaped;
+  return clip(printable(file), 300);
 }
 
 /** True when `target` is `folder` or lies under it (both absolute, normalised). */
