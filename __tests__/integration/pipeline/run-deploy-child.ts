@@ -58,7 +58,7 @@ try {
       definition: { text: await readFile(request.definitionPath, 'utf8'), path: request.definitionPath },
       changedFiles: null,
     },
-    preflight: (needs) => runPreflight(aws, request.target, new Set(needs), logger),
+    preflight: (needs) => runPreflight(aws, request.target, needs, logger),
     undoOnFailure: settings.deploy.rollback,
   });
   process.stdout.write(`${JSON.stringify({ ok: true, reports: result.reports, outputs: collectOutputs(result.reports), log })}\n`);

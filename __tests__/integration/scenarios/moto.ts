@@ -2,6 +2,7 @@
  * Helpers for the sync tests: a real moto_server (started on a port of our own, stopped by PID), buckets, files,
  * and the step's context pointed at that moto_server.
  */
+import { after, before } from 'node:test';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,30 @@ import type { StepContext } from '../../../src/ground/step.ts';
 import type { ScenarioSyncStep, SyncOutcome, SyncPlan } from '../../../src/scenarios/index.ts';
 import { stepContext, testSettings, testTarget } from '../../helpers/step-context.ts';
 
-export { startMotoServer as startMoto, type MotoServer as Moto } from '../../helpers/moto-server.ts';
+import { startMotoServer, type MotoServer } from '../../helpers/moto-server.ts';
+
+export type { MotoServer as Moto };
+
+/**
+ * A moto_server of the test file's own on `port`, started before its tests (`started` receives it and an S3 client
+ * to it) and stopped after them, by PID. Returns the list of folders the tests make, removed at the end.
+ */
+export function useMoto(port: number, started: (server: { moto: MotoServer; s3: S3Client }) => void): string[] {
+  const folders: string[] = [];
+  let moto: MotoServer | undefined;
+  let s3: S3Client | undefined;
+  before(async () => {
+    moto = await startMotoServer(port);
+    s3 = s3Client(moto.endpoint);
+    started({ moto, s3 });
+  });
+  after(async () => {
+    s3?.destroy();
+    await moto?.stop();
+    for (const folder of folders) await removeDir(folder);
+  });
+  return folders;
+}
 
 export function s3Client(endpoint: string): S3Client {
   return new S3Client({

@@ -1,5 +1,5 @@
 /** The sync at scale (10,000 files) and with git telling which files are unmodified. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -8,21 +8,11 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../../src/ground/logger.ts';
 import { ScenarioSyncStep } from '../../../src/scenarios/index.ts';
-import { bind, bucketContents, makeModel, newBucket, removeDir, s3Client, startMoto, syncContext, type Moto } from './moto.ts';
+import { bind, bucketContents, makeModel, newBucket, syncContext, useMoto } from './moto.ts';
 
 const PORT = 5212;
-let moto: Moto;
 let s3: S3Client;
-const folders: string[] = [];
-before(async () => {
-  moto = await startMoto(PORT);
-  s3 = s3Client(moto.endpoint);
-});
-after(async () => {
-  s3?.destroy();
-  await moto?.stop();
-  for (const folder of folders) await removeDir(folder);
-});
+const folders = useMoto(PORT, (started) => ({ s3 } = started));
 
 /** The step (git asked) with the context of one deploy. */
 const step = (bucket: string, modelFolder: string, inputs: Record<string, string> = {}) =>

@@ -1,7 +1,7 @@
 /**
  * The scenario sync against a real S3 emulator (moto_server): what users trust it with.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,32 +21,21 @@ import {
   bucketEtags,
   headMetadata,
   makeModel,
+  type Moto,
   newBucket,
   putForeign,
-  removeDir,
   s3Client,
-  startMoto,
   syncContext,
-  TEST_COMMIT,
-  writeFiles,
-  type Moto,
   type SyncRun,
+  TEST_COMMIT,
+  useMoto,
+  writeFiles,
 } from './moto.ts';
 
 const PORT = 5211;
 let moto: Moto;
 let s3: S3Client;
-const folders: string[] = [];
-
-before(async () => {
-  moto = await startMoto(PORT);
-  s3 = s3Client(moto.endpoint);
-});
-after(async () => {
-  s3?.destroy();
-  await moto?.stop();
-  for (const folder of folders) await removeDir(folder);
-});
+const folders = useMoto(PORT, (started) => ({ moto, s3 } = started));
 
 interface Captured extends Logger {
   lines: string[];

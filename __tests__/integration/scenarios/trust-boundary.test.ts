@@ -2,7 +2,7 @@
  * The sync against hostile input, on a real S3 emulator: links in the repository, writes in the bucket between the
  * plan and the apply, a damaged record, file names that are JavaScript's own member names.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,22 +10,11 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import type { Logger } from '../../../src/ground/logger.ts';
 import { DeployError } from '../../../src/ground/errors.ts';
 import { ScenarioSyncStep, SyncError } from '../../../src/scenarios/index.ts';
-import { bind, bucketContents, makeModel, newBucket, putForeign, removeDir, s3Client, startMoto, syncContext, type Moto } from './moto.ts';
+import { bind, bucketContents, makeModel, newBucket, putForeign, removeDir, syncContext, useMoto } from './moto.ts';
 
 const PORT = 5213;
-let moto: Moto;
 let s3: S3Client;
-const folders: string[] = [];
-
-before(async () => {
-  moto = await startMoto(PORT);
-  s3 = s3Client(moto.endpoint);
-});
-after(async () => {
-  s3?.destroy();
-  await moto?.stop();
-  for (const folder of folders) await removeDir(folder);
-});
+const folders = useMoto(PORT, (started) => ({ s3 } = started));
 
 function captureLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];

@@ -2,15 +2,13 @@
  * The Lambda step when AWS misbehaves in ways moto never does: an update that stays in progress, a create whose
  * answer was lost, a read that keeps failing. Each ends in a clear DeployError or in the intended state.
  */
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   LambdaServiceException,
   PublishVersionCommand,
   ResourceConflictException,
@@ -23,14 +21,9 @@ import { DeployError } from '../../../src/ground/errors.ts';
 import type { StepName } from '../../../src/ground/step.ts';
 import type { ImagePlan } from '../../../src/image/step.ts';
 import { LambdaStep, type LambdaOutcome } from '../../../src/lambda/step.ts';
-import { COMMIT, NEW_DIGEST, REPOSITORY_URI, stepContext, testSettings } from '../../helpers/step-context.ts';
+import { COMMIT, stepContext, testSettings } from '../../helpers/step-context.ts';
+import { ALIAS_ARN, NEW_IMAGE, lambdaMock, status } from './helpers.ts';
 
-const lambdaMock = mockClient(LambdaClient);
-afterEach(() => lambdaMock.reset());
-
-const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`;
-const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live';
-const status = (LastUpdateStatus: 'InProgress' | 'Successful') => ({ Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus } });
 const conflict = () => new ResourceConflictException({ message: 'The operation cannot be performed at this time. An update is in progress', $metadata: {} });
 
 /**

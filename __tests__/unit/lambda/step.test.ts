@@ -1,13 +1,11 @@
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   CreateAliasCommand,
   DeleteAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
   PreconditionFailedException,
   PublishVersionCommand,
   ResourceConflictException,
@@ -20,16 +18,11 @@ import { DeployError } from '../../../src/ground/errors.ts';
 import type { StepContext, StepName } from '../../../src/ground/step.ts';
 import type { ImageOutcome, ImagePlan } from '../../../src/image/step.ts';
 import { LambdaStep, type LambdaOutcome } from '../../../src/lambda/step.ts';
-import { COMMIT, NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, stepContext, testSettings } from '../../helpers/step-context.ts';
+import { COMMIT, NEW_DIGEST, stepContext, testSettings } from '../../helpers/step-context.ts';
+import { ALIAS_ARN, NEW_IMAGE, SAME_IMAGE, lambdaMock, status } from './helpers.ts';
 
-const lambdaMock = mockClient(LambdaClient);
-afterEach(() => lambdaMock.reset());
-
-const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`;
-const SAME_IMAGE = `${REPOSITORY_URI}@${OLD_DIGEST}`;
 /** The IMAGE_TAG a deploy sets by default: the commit SHA. */
 const TAG = COMMIT;
-const ALIAS_ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:quetzal-paris:live';
 
 /** The context of a Lambda step whose image step planned `imageUri` (undefined: an image still to build). */
 function withImage(context: StepContext, imageUri: string | undefined): StepContext {
@@ -51,9 +44,6 @@ async function deploy({ step, context }: { step: LambdaStep; context: StepContex
   return step.apply(await step.plan(context), context);
 }
 
-const status = (LastUpdateStatus: 'InProgress' | 'Successful' | 'Failed', extra: object = {}) => ({
-  Configuration: { FunctionName: 'quetzal-paris', LastUpdateStatus, ...extra },
-});
 const environment = { Environment: { Variables: { BUCKET_NAME: 'quetzal-paris', OTHER: 'kept', IMAGE_TAG: 'old' } } };
 
 test('plan: a new digest and a new IMAGE_TAG are changes; the same digest is not; an image to build is not known yet', async () => {
