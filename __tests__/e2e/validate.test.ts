@@ -81,7 +81,7 @@ describe('validate mode, the pull-request check', () => {
     const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
     const run = await runAction({ workspace, inputs: { 'model-folder': 'paris', mode: 'ship-it' }, env: NO_AWS });
     assert.equal(run.exitCode, 1);
-    assert.match(run.stdout, /::error::Input `mode` is "ship-it": use one of auto, validate, plan, deploy\./);
+    assert.match(run.stdout, /::error::Input `mode` is "ship-it": use one of auto, validate, plan, deploy, rollback\./);
   });
 
   it('checks every input in every mode, and gives the input error its hint', async () => {

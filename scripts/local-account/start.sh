@@ -130,9 +130,13 @@ if ! pid_alive moto; then
   ensure_port_free moto_server "$MOTO_PORT"
   # MOTO_LAMBDA_STUB_ECR=false: Lambda's CreateFunction/UpdateFunctionCode with an ImageUri require the image to
   # exist in moto's ECR (as in AWS); registry-front.ts mirrors every pushed manifest there.
-  start_process moto env MOTO_LAMBDA_STUB_ECR=false moto_server -H 127.0.0.1 -p "$MOTO_PORT"
+  # moto_patches.py is moto_server with two fixes to its Step Functions (each explained in that file).
+  start_process moto env MOTO_LAMBDA_STUB_ECR=false python3 "$HERE/moto_patches.py" -H 127.0.0.1 -p "$MOTO_PORT"
 fi
 wait_until moto 30 curl -sf "$MOTO_URL/moto-api/config"
+# Executions run for real, through moto's ASL interpreter; a Lambda invocation answers with its payload (no
+# container is started). A smoke run and an in-flight execution then behave as on AWS.
+curl -sf -X POST "$MOTO_URL/moto-api/config" -d '{"stepfunctions": {"execute_state_machine": true}, "lambda": {"use_docker": false}}' >/dev/null
 
 # --- the registry (plain HTTP on loopback) and its TLS front on 443 --------------------------------------------
 mkdir -p "$STATE_DIR/registry"

@@ -15,6 +15,7 @@ import { VERSION } from '../version.ts';
 import { CLI_FLAGS, INPUT_OPTIONS, expandBareBooleans } from './options.ts';
 
 const USAGE = `Usage: quetzal-deploy <validate|plan|deploy> [model-folder] [--input-name value ...]
+       quetzal-deploy rollback <to> [model-folder] [--input-name value ...]
 
 Every input of the GitHub Action is an option: --env-file, --definition, --bucket, --lambda-function,
 --ecr-repository, --state-machine, --aws-region, --definition-substitutions, --fail-on-warnings, ...
@@ -23,7 +24,10 @@ chain (AWS_PROFILE, environment, SSO). --summary prints the Markdown job summary
 
 validate   check .env, step-functions.json, Dockerfile and ignore file; no AWS call. Exit 1 on errors.
 plan       say what a deploy would change, writing nothing.
-deploy     build and push the image, update the Lambda and the state machine, sync scenarios.`;
+deploy     build and push the image, update the Lambda and the state machine, sync scenarios.
+rollback   go back to the release <to> (a git tag, a commit or a Lambda version number): the state machine's
+           definition, the Lambda's image and the alias (--alias); scenario data stays as it is.
+           \`plan --to <to>\` says what it would move, writing nothing.`;
 
 interface Output {
   write(text: string): unknown;
@@ -46,8 +50,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
     stdout.write(`quetzal-deploy ${VERSION}\n`);
     return 0;
   }
-  const [mode, modelFolder] = positionals;
-  if (values.help || !mode || !['validate', 'plan', 'deploy'].includes(mode)) {
+  const [mode, ...rest] = positionals;
+  const rollbackTo = mode === 'rollback' ? rest.shift() : undefined;
+  const [modelFolder] = rest;
+  if (values.help || !mode || !['validate', 'plan', 'deploy', 'rollback'].includes(mode) || (mode === 'rollback' && !rollbackTo)) {
     (values.help ? stdout : stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
@@ -55,6 +61,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
   const get: InputGetter = (name) => {
     if (name === 'mode') return mode;
     if (name === 'model-folder' && modelFolder !== undefined) return modelFolder;
+    if (name === 'to' && rollbackTo !== undefined) return rollbackTo;
     const flag = values[name];
     if (typeof flag === 'string') return flag;
     return env[`QUETZAL_${name.toUpperCase().replace(/-/g, '_')}`] ?? '';

@@ -7,11 +7,11 @@ export const INPUT_OPTIONS = [
   'aws-region', 'definition-substitutions', 'fail-on-warnings', 'steps', 'build-context', 'dockerfile', 'build-args',
   'image-tag', 'force-build', 'publish', 'alias', 'wait-timeout-minutes', 'rollback', 'max-attempts', 'scenarios',
   'delete-removed', 'keep', 'locked', 'on-conflict', 'upload-concurrency', 'docs-folder', 'lock-timeout-minutes',
-  'lock-ttl-minutes',
+  'lock-ttl-minutes', 'pin-lambda-version', 'keep-lambda-versions', 'to', 'smoke-test', 'smoke-timeout-minutes',
 ] as const;
 
 /** Inputs that take true/false: a bare `--flag` means true. */
-export const BOOLEAN_INPUTS = new Set<string>(['fail-on-warnings', 'force-build', 'rollback', 'delete-removed']);
+export const BOOLEAN_INPUTS = new Set<string>(['fail-on-warnings', 'force-build', 'rollback', 'delete-removed', 'pin-lambda-version']);
 
 /** Options of the CLI alone. */
 export const CLI_FLAGS = ['help', 'version', 'summary', 'verbose'] as const;

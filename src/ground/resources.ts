@@ -3,6 +3,7 @@
  * the action never does.
  */
 import type { ResourceKind } from './names.ts';
+import type { Release } from './release.ts';
 
 
 /** The model and the names of its resources. */
@@ -57,6 +58,8 @@ export interface Preflight {
   function?: FunctionFacts;
   stateMachine?: StateMachineFacts;
   bucket?: { name: string };
+  /** A rollback's release (mode rollback, or plan with input `to`): the steps then plan from it. */
+  release?: Release;
 }
 
 /** `sha256:…` from `repo@sha256:…`, or undefined. */

@@ -18,7 +18,8 @@ import type { Logger } from './logger.ts';
 import type { DeployTarget, Preflight, Resource } from './resources.ts';
 import type { Settings } from './settings/index.ts';
 
-export type StepName = 'image' | 'lambda' | 'state-machine' | 'scenarios';
+export type StepName = 'image' | 'lambda' | 'state-machine' | 'scenarios' | 'smoke';
+/** The steps input `steps` names (the smoke run is asked for by input `smoke-test`). */
 export const ALL_STEPS: readonly StepName[] = ['image', 'lambda', 'state-machine', 'scenarios'];
 
 /** What every step is given: the run's settings and facts, and what the steps before it planned and did. */
@@ -55,7 +56,7 @@ export interface Step<Plan = unknown, Outcome = unknown> {
    * Whether the pipeline plans this step: by default when it is selected. (The image is also planned for the
    * Lambda alone, which needs to know which image it runs; it is applied only when selected.)
    */
-  isPlanned?(selected: ReadonlySet<StepName>): boolean;
+  isPlanned?(selected: ReadonlySet<StepName>, settings: Settings): boolean;
   plan(context: StepContext): Promise<Plan>;
   apply(plan: Plan, context: StepContext): Promise<Outcome>;
   report(plan: Plan, outcome?: Outcome): StepReport;

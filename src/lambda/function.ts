@@ -12,6 +12,7 @@ import {
   DeleteAliasCommand,
   GetAliasCommand,
   GetFunctionConfigurationCommand,
+  paginateListVersionsByFunction,
   PublishVersionCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -19,9 +20,11 @@ import {
   waitForFunctionUpdatedV2,
   waitForPublishedVersionActive,
   type GetFunctionCommandOutput,
+  type FunctionConfiguration,
   type GetFunctionConfigurationCommandOutput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
+import { isDeepStrictEqual } from 'node:util';
 import { describeError, errorName } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import type { Logger } from '../ground/logger.ts';
@@ -68,6 +71,28 @@ export class LambdaFunction {
     } catch (error) {
       throw new DeployError(`Lambda GetFunctionConfiguration on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
     }
+  }
+
+  /** The published versions (not $LATEST), oldest first. */
+  async versions(): Promise<FunctionConfiguration[]> {
+    const versions: FunctionConfiguration[] = [];
+    try {
+      for await (const page of paginateListVersionsByFunction({ client: this.#o.lambda }, { FunctionName: this.name })) {
+        for (const version of page.Versions ?? []) if (/^\d+$/.test(version.Version ?? '')) versions.push(version);
+      }
+    } catch (error) {
+      throw new DeployError(`Lambda ListVersionsByFunction on ${this.name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
+    }
+    return versions.sort((a, b) => Number(a.Version) - Number(b.Version));
+  }
+
+  /**
+   * The newest published version whose code and configuration equal `latest`'s ($LATEST): the one PublishVersion
+   * would return without publishing (Lambda publishes nothing when nothing changed since the last version).
+   */
+  async versionMatching(latest: FunctionConfiguration): Promise<string | undefined> {
+    const newest = (await this.versions()).at(-1);
+    return newest && sameConfiguration(newest, latest) ? newest.Version : undefined;
   }
 
   /** Publishes a version and waits until it is active. */
@@ -247,4 +272,27 @@ export class LambdaFunction {
       }
     }
   }
+}
+
+/** The fields a published version freezes: when they all equal $LATEST's, Lambda publishes nothing new. */
+const VERSIONED_FIELDS = [
+  'CodeSha256', 'Role', 'Timeout', 'MemorySize', 'Environment', 'EphemeralStorage', 'ImageConfigResponse', 'Architectures',
+  'VpcConfig', 'TracingConfig', 'DeadLetterConfig', 'FileSystemConfigs', 'KMSKeyArn', 'Layers', 'LoggingConfig',
+] as const;
+
+function sameConfiguration(a: FunctionConfiguration, b: FunctionConfiguration): boolean {
+  // An Environment's Error is not configuration: its Variables are.
+  const field = (configuration: FunctionConfiguration, name: (typeof VERSIONED_FIELDS)[number]) =>
+    normalised(name === 'Environment' ? configuration.Environment?.Variables : configuration[name]);
+  return VERSIONED_FIELDS.every((name) => isDeepStrictEqual(field(a, name), field(b, name)));
+}
+
+/** Empty lists, objects and strings count as absent (AWS leaves some out where others send them empty). */
+function normalised(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(normalised);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([key, item]) => key !== 'VpcId' && normalised(item) !== undefined);
+    return entries.length === 0 ? undefined : Object.fromEntries(entries.map(([key, item]) => [key, normalised(item)]));
+  }
+  return value === null || value === '' ? undefined : value;
 }

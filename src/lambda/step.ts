@@ -1,14 +1,21 @@
 /**
  * The Lambda step: point the function at the new image (repository@digest), wait until the update is done, set
- * IMAGE_TAG in its environment (keeping every other variable), and optionally publish a version and move an alias
- * to it. `undo` puts the previous image, IMAGE_TAG and alias back. The guarded writes are in function.ts.
+ * IMAGE_TAG in its environment (keeping every other variable), publish a version when it changed (the version the
+ * state machine's definition is pinned to, and a release's), and on a release move the alias to it. In a rollback
+ * the image, IMAGE_TAG and version are the release's, and nothing is published. `undo` puts the previous image,
+ * IMAGE_TAG and alias back. The guarded writes are in function.ts.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { digestOf } from '../ground/resources.ts';
+import { tagOfRef } from '../ground/git.ts';
+import { releaseDescription } from '../ground/release.ts';
 import { imageTagsFor, shouldPublish } from '../ground/settings/deploy.ts';
-import type { Step, StepContext, StepReport } from '../ground/step.ts';
+import type { Settings } from '../ground/settings/index.ts';
+import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
 import type { ImageOutcome, ImagePlan } from '../image/step.ts';
 import { LambdaFunction } from './function.ts';
+import { deleteVersions, readPruneFacts, versionsToPrune } from './prune.ts';
 
 export interface LambdaPlan {
   functionName: string;
@@ -20,9 +27,23 @@ export interface LambdaPlan {
   /** undefined when the new digest is not known yet (image to build). */
   codeChanges?: boolean;
   environmentChanges: boolean;
+  /** A release: publish a version (input `publish`) and move the alias. */
   publish: boolean;
+  /** The state machine calls a version of the function (input `pin-lambda-version`, and every rollback). */
+  pin: boolean;
+  /**
+   * The version the run ends on when it is known now: a rollback's, or the published version equal to the
+   * function once this plan is applied (nothing to change, nothing to publish). Undefined: published by apply.
+   */
+  version?: string;
+  /** The newest published version equal to the function as it is now (what the state machine may pin when the Lambda step is not run). */
+  versionMatchingNow?: string;
   alias?: string;
   versionDescription: string;
+  /** A rollback: the release this plan goes back to. */
+  release?: string;
+  /** Old versions nothing refers to, deleted after the apply (input `keep-lambda-versions`); `gap`: why none can be. */
+  prune: { versions: string[]; gap?: string };
 }
 
 export interface LambdaOutcome {
@@ -30,8 +51,14 @@ export interface LambdaOutcome {
   imageUri: string;
   codeUpdated: boolean;
   environmentUpdated: boolean;
+  /** The version the run ends on (published, reused or a rollback's); undefined without pin or publish. */
   version?: string;
+  versionArn?: string;
+  /** True when this run published `version`. */
+  versionPublished?: boolean;
   aliasArn?: string;
+  /** The old versions deleted (input `keep-lambda-versions`). */
+  pruned?: string[];
   /** What undo() restores. */
   previous: { imageUri: string; imageTag?: string; aliasVersion?: string; aliasCreated?: boolean };
 }
@@ -51,6 +78,11 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
     this.#options = options;
   }
 
+  /** Also planned for the state machine alone when it pins: it needs to know which version to name. */
+  isPlanned(selected: ReadonlySet<StepName>, settings: Settings): boolean {
+    return selected.has('lambda') || (selected.has('state-machine') && settings.deploy.pinLambdaVersion);
+  }
+
   /**
    * Reads the function's configuration (GetFunctionConfiguration) and refuses one whose environment Lambda could
    * not read. The new image is the image step's: known when it is already in the repository, else to be built.
@@ -58,23 +90,50 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
   async plan(context: StepContext): Promise<LambdaPlan> {
     const fn = this.#facts(context);
     const { settings, git } = context;
-    const imageUri = (context.plans.get('image') as ImagePlan | undefined)?.imageUri;
-    const imageTag = imageTagsFor(settings.deploy, git)[0];
+    const release = context.preflight.release;
+    const imageUri = release ? release.imageUri : (context.plans.get('image') as ImagePlan | undefined)?.imageUri;
+    const imageTag = release ? (release.imageTag ?? fn.environment.IMAGE_TAG ?? '') : imageTagsFor(settings.deploy, git)[0];
     const newDigest = imageUri ? digestOf(imageUri) : undefined;
     const lambda = this.#function(context);
-    const variables = lambda.variables(await lambda.configuration(), 'nothing was changed');
+    const configuration = await lambda.configuration();
+    const variables = lambda.variables(configuration, 'nothing was changed');
+    const codeChanges = newDigest === undefined ? undefined : newDigest !== fn.imageDigest;
+    const environmentChanges = variables.IMAGE_TAG !== imageTag;
+    const publish = !release && shouldPublish(settings.deploy, git);
+    const pin = release !== undefined || settings.deploy.pinLambdaVersion;
+    const versionMatchingNow = pin || publish ? await lambda.versionMatching(configuration) : undefined;
+    const unchanged = codeChanges === false && !environmentChanges;
+    const version = release ? release.lambdaVersion : unchanged ? versionMatchingNow : undefined;
     return {
       functionName: fn.name,
       functionArn: fn.arn,
       currentImageUri: fn.imageUri,
       imageUri,
       imageTag,
-      codeChanges: newDigest === undefined ? undefined : newDigest !== fn.imageDigest,
-      environmentChanges: variables.IMAGE_TAG !== imageTag,
-      publish: shouldPublish(settings.deploy, git),
+      codeChanges,
+      environmentChanges,
+      publish,
+      pin,
+      version,
+      versionMatchingNow,
       alias: settings.deploy.alias,
-      versionDescription: `${imageTag} (commit ${(git.sha ?? '').slice(0, 12)})`,
+      versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
+      release: release?.to,
+      prune: release || !(pin || publish) ? { versions: [] } : await this.#prunePlan(context, fn.name, version, versionMatchingNow),
     };
+  }
+
+  /** The versions to delete once this deploy's version is in place: the newest `keep-lambda-versions` stay, with it. */
+  async #prunePlan(context: StepContext, functionName: string, version: string | undefined, matching: string | undefined): Promise<LambdaPlan['prune']> {
+    const keep = context.settings.deploy.keepLambdaVersions;
+    const machine = context.preflight.stateMachine;
+    if (keep === 0) return { versions: [] };
+    if (!machine) return { versions: [], gap: 'the state machine was not read (add `state-machine` to input `steps`)' };
+    const facts = await readPruneFacts({ lambda: context.aws.client(LambdaClient), sfn: context.aws.client(SFNClient) }, functionName, machine.arn);
+    // The version to publish takes one of the places kept: it counts as the newest.
+    const toPublish = version === undefined ? [String(Math.max(0, ...facts.versions.map(Number)) + 1)] : [];
+    const alsoKeep = new Set([version, matching].filter((item): item is string => item !== undefined));
+    return { versions: versionsToPrune({ ...facts, versions: [...facts.versions, ...toPublish] }, keep, alsoKeep), gap: facts.gap };
   }
 
   async apply(plan: LambdaPlan, context: StepContext): Promise<LambdaOutcome> {
@@ -89,6 +148,8 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
       imageUri,
       codeUpdated: false,
       environmentUpdated: false,
+      versionPublished: false,
+
       previous: { imageUri: fn.imageUri, imageTag: fn.environment.IMAGE_TAG },
     };
 
@@ -110,14 +171,32 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
       return { ...variables, IMAGE_TAG: plan.imageTag };
     });
 
-    if (plan.publish) {
-      outcome.version = await lambda.publishVersion(plan.versionDescription);
-      if (plan.alias && outcome.version) {
-        const moved = await lambda.moveAlias(plan.alias, outcome.version);
-        outcome.aliasArn = moved.aliasArn;
-        outcome.previous.aliasVersion = moved.previousVersion;
-        outcome.previous.aliasCreated = moved.created;
+    if (plan.release !== undefined) {
+      outcome.version = plan.version; // the release's version: a rollback publishes nothing
+    } else if (plan.pin || plan.publish) {
+      const changed = outcome.codeUpdated || outcome.environmentUpdated;
+      if (!changed && plan.version !== undefined) {
+        outcome.version = plan.version;
+        logger.info(`${name} is unchanged: the state machine keeps calling version ${plan.version}.`);
+      } else {
+        // Lambda publishes nothing when nothing changed since the last version: it answers with that one.
+        const before = await lambda.versionMatching(await lambda.configuration());
+        outcome.version = await lambda.publishVersion(plan.versionDescription);
+        outcome.versionPublished = outcome.version !== before;
       }
+    }
+    if (outcome.version !== undefined) outcome.versionArn = `${plan.functionArn}:${outcome.version}`;
+    if (plan.alias && outcome.version && (plan.publish || plan.release !== undefined)) {
+      const moved = await lambda.moveAlias(plan.alias, outcome.version);
+      outcome.aliasArn = moved.aliasArn;
+      outcome.previous.aliasVersion = moved.previousVersion;
+      outcome.previous.aliasCreated = moved.created;
+    }
+    const prune = plan.prune.versions.filter((old) => old !== outcome.version && old !== outcome.previous.aliasVersion);
+    if (prune.length > 0) {
+      const { deleted, kept } = await deleteVersions(context.aws.client(LambdaClient), name, prune, logger);
+      outcome.pruned = deleted;
+      for (const { version, why } of kept) logger.info(`Version ${version} of ${name} kept: ${why}.`);
     }
     return outcome;
   }
@@ -186,8 +265,15 @@ function reportPlan(plan: LambdaPlan): StepReport {
     ['New image', plan.imageUri ?? `the image to be built (tag ${plan.imageTag})`],
     ['IMAGE_TAG', plan.environmentChanges ? `would become ${plan.imageTag}` : `already ${plan.imageTag}`],
   ];
-  if (plan.publish) details.push(['Publish', `a version${plan.alias ? `, alias ${plan.alias} moved to it` : ''}`]);
-  return { step: 'lambda', status: changes ? 'would update' : 'unchanged', details, outputs: {} };
+  if (plan.release !== undefined) details.unshift(['Rollback to', `${plan.release} (version ${plan.version})`]);
+  else if (plan.pin || plan.publish) {
+    details.push(['Version', plan.version === undefined ? 'a new one would be published' : `${plan.version} (already published for this image and configuration)`]);
+  }
+  if (plan.prune.versions.length > 0) details.push(['Old versions', `would delete ${plan.prune.versions.join(', ')} (keep-lambda-versions)`]);
+  else if (plan.prune.gap) details.push(['Old versions', `none deleted: ${plan.prune.gap}`]);
+  if (plan.alias && (plan.publish || plan.release !== undefined)) details.push(['Alias', `${plan.alias} would point to ${plan.version === undefined ? 'the new version' : `version ${plan.version}`}`]);
+  const status = plan.release !== undefined ? (changes ? 'would roll back' : 'already on the release') : changes ? 'would update' : 'unchanged';
+  return { step: 'lambda', status, details, outputs: plan.version === undefined ? {} : versionOutputs(plan.version, `${plan.functionArn}:${plan.version}`) };
 }
 
 function reportOutcome(outcome: LambdaOutcome): StepReport {
@@ -196,13 +282,21 @@ function reportOutcome(outcome: LambdaOutcome): StepReport {
     ['Image', outcome.imageUri],
     ['Previous image', outcome.previous.imageUri],
   ];
-  if (outcome.version) details.push(['Version', outcome.version]);
-  if (outcome.aliasArn) details.push(['Alias', outcome.aliasArn]);
+  if (outcome.version) details.push(['Version', `${outcome.version}${outcome.versionPublished ? ' (published by this run)' : ''}`]);
+  if (outcome.aliasArn) {
+    const before = outcome.previous.aliasCreated ? 'created' : `was version ${outcome.previous.aliasVersion ?? '?'}`;
+    details.push(['Alias', `${outcome.aliasArn} → version ${outcome.version} (${before})`]);
+  }
+  if (outcome.pruned?.length) details.push(['Old versions deleted', outcome.pruned.join(', ')]);
   const changed = outcome.codeUpdated || outcome.environmentUpdated;
   return {
     step: 'lambda',
-    status: changed ? 'updated' : outcome.version ? 'unchanged, version published' : 'unchanged',
+    status: changed ? 'updated' : outcome.versionPublished ? 'unchanged, version published' : 'unchanged',
     details,
-    outputs: outcome.version ? { 'lambda-version': outcome.version } : {},
+    outputs: outcome.version && outcome.versionArn ? versionOutputs(outcome.version, outcome.versionArn) : {},
   };
+}
+
+function versionOutputs(version: string, versionArn: string): Record<string, string> {
+  return { 'lambda-version': version, 'lambda-version-arn': versionArn };
 }

@@ -2,14 +2,19 @@
  * Plan and deploy modes: the resource names from validation, the AWS clients, the steps in their order, the
  * deploy lock, then the pipeline. Loaded by run.ts only in those modes: validate mode never loads the AWS SDK.
  */
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { describeError, errorName } from '../ground/aws-errors.ts';
 import { AwsClients } from '../ground/aws.ts';
 import { DeployError } from '../ground/errors.ts';
 import type { GitContext } from '../ground/git.ts';
 import type { Logger } from '../ground/logger.ts';
-import type { DeployTarget } from '../ground/resources.ts';
+import type { Release } from '../ground/release.ts';
+import { digestOf, type DeployTarget, type Preflight } from '../ground/resources.ts';
 import type { Settings } from '../ground/settings/index.ts';
-import type { Step, StepReport } from '../ground/step.ts';
+import type { Step, StepName, StepReport } from '../ground/step.ts';
 import { ImageStep } from '../image/step.ts';
 import { LambdaStep } from '../lambda/step.ts';
 import { acquireDeployLock } from '../lock/index.ts';
@@ -17,12 +22,19 @@ import { ScenarioSyncStep } from '../scenarios/index.ts';
 import { StateMachineStep } from '../state-machine/step.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineResult } from './pipeline.ts';
+import { describeRelease, findRelease } from './find-release.ts';
 import { runPreflight } from './preflight.ts';
 
 /** Every step, in the order the pipeline applies them. A new step is a folder and one line here. */
 export function deploySteps(): Step[] {
   return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep()];
 }
+
+/** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
+export function rollbackSteps(): Step[] {
+  return [new LambdaStep(), new StateMachineStep()];
+}
+const ROLLBACK_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 
 export interface DeployRun {
   settings: Settings;
@@ -53,7 +65,8 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   if (!names.ecrRepository || !names.lambdaFunction || !names.bucket || !names.stateMachine) {
     return failed('The resource names could not be resolved.', 'See the validation findings.');
   }
-  if (!git.sha && deploy.imageTag === undefined) {
+  const rollbackTo = deploy.rollbackTo;
+  if (!git.sha && deploy.imageTag === undefined && rollbackTo === undefined) {
     return failed('No commit to tag the image with.', 'Run from a git checkout, or set input `image-tag`.');
   }
   const target: DeployTarget = {
@@ -65,14 +78,16 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     bucketName: names.bucket.value,
   };
   const mode = model.mode === 'plan' ? 'plan' : 'deploy';
+  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps : ROLLBACK_STEPS);
+  if (model.smokeTestFile !== undefined) selected.add('smoke');
   const aws = new AwsClients({ region: model.region, maxAttempts: deploy.maxAttempts });
   try {
     const result = await runPipeline({
-      steps: run.steps ?? deploySteps(),
+      steps: run.steps ?? (rollbackTo === undefined ? deploySteps() : rollbackSteps()),
       facts: {
         mode,
         settings,
-        selected: new Set(deploy.steps),
+        selected,
         target,
         git,
         aws,
@@ -81,7 +96,11 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
         changedFiles: run.changedFiles,
         signal: run.signal,
       },
-      preflight: (needs) => runPreflight(aws, target, needs, logger),
+      preflight: async (needs) => {
+        const preflight = await runPreflight(aws, target, needs, logger);
+        if (rollbackTo !== undefined) preflight.release = await findReleaseOf(aws, preflight, rollbackTo, logger);
+        return preflight;
+      },
       lock: mode === 'deploy' ? () => takeLock(aws, target.bucketName, settings, git, logger) : undefined,
       undoOnFailure: deploy.rollback,
     });
@@ -102,6 +121,37 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     throw error;
   } finally {
     aws.destroy();
+  }
+}
+
+/** The release `to` names, its image checked in the repository: a rollback that cannot finish fails before any write. */
+async function findReleaseOf(aws: AwsClients, preflight: Preflight, to: string, logger: Logger): Promise<Release> {
+  const fn = preflight.function;
+  const machine = preflight.stateMachine;
+  if (!fn || !machine) throw new Error('A rollback needs the function and the state machine from the preflight.');
+  const release = await logger.group(`Release ${to}`, () =>
+    findRelease({ lambda: aws.client(LambdaClient), sfn: aws.client(SFNClient) }, { functionName: fn.name, functionArn: fn.arn, stateMachineArn: machine.arn }, to),
+  );
+  logger.info(describeRelease(release));
+  await assertImageExists(aws, preflight, release);
+  return release;
+}
+
+/** The release's image must still be in ECR (a lifecycle policy may have expired it): else Lambda refuses it mid-rollback. */
+async function assertImageExists(aws: AwsClients, preflight: Preflight, release: Release): Promise<void> {
+  const digest = digestOf(release.imageUri);
+  const repository = preflight.repository;
+  if (!digest || !repository) return;
+  try {
+    await aws.client(ECRClient).send(new DescribeImagesCommand({ repositoryName: repository.name, registryId: repository.registryId, imageIds: [{ imageDigest: digest }] }));
+  } catch (error) {
+    if (errorName(error) === 'ImageNotFoundException') {
+      throw new DeployError(
+        `Release ${release.to} runs ${release.imageUri}, which is no longer in the ECR repository ${repository.name}; nothing was changed.`,
+        'A lifecycle policy may have expired it: push that image again (deploy the release\'s commit with input `image-tag`), or roll back to a newer release.',
+      );
+    }
+    throw new DeployError(`ECR DescribeImages on ${repository.name} failed: ${describeError(error)}`, undefined, { cause: error });
   }
 }
 

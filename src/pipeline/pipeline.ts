@@ -49,7 +49,7 @@ export class PipelineError extends DeployError {
 export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
   const { steps, facts } = pipeline;
   const { logger, selected } = facts;
-  const planned = steps.filter((step) => step.isPlanned?.(selected) ?? selected.has(step.name));
+  const planned = steps.filter((step) => step.isPlanned?.(selected, facts.settings) ?? selected.has(step.name));
   const needs = new Set(planned.flatMap((step) => step.needs));
   if (facts.mode === 'deploy' && pipeline.lock) needs.add('bucket'); // where the lock lives
   const preflight = await logger.group('Preflight (read-only)', () => pipeline.preflight(needs));

@@ -17,6 +17,8 @@ export interface RunDependencies {
 
 export interface RunResult {
   mode: Mode;
+  /** A rollback's release (input `to`), also when planned. */
+  rollbackTo?: string;
   validation: ValidationResult;
   /** One report per deploy step, in order (plan and deploy modes). */
   steps: StepReport[];
@@ -35,17 +37,20 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   const config = settings.model;
   // The files the push changed (which scenarios to sync) are asked of git at once, so that git runs while the
   // model is validated and the deploy code loads.
-  const syncsChanged = config.mode !== 'validate' && settings.deploy.steps.includes('scenarios') && settings.sync.scenarios.kind === 'changed';
+  const syncsChanged = (config.mode === 'plan' || config.mode === 'deploy') && settings.deploy.rollbackTo === undefined && settings.deploy.steps.includes('scenarios') && settings.sync.scenarios.kind === 'changed';
   const changedFiles = syncsChanged ? changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after) : null;
   const validation = await validateModel(config);
   const result: RunResult = {
     mode: config.mode,
+    rollbackTo: settings.deploy.rollbackTo,
     validation,
     steps: [],
     outputs: validationOutputs(validation),
     seconds: 0,
   };
-  result.failure = validationFailure(validation.findings, config.failOnWarnings);
+  // A rollback deploys nothing from the checkout, which may be the very thing that is broken: its findings are
+  // shown, and only the resource names it needs must resolve (runDeploy checks them).
+  result.failure = settings.deploy.rollbackTo === undefined ? validationFailure(validation.findings, config.failOnWarnings) : undefined;
 
   if (result.failure === undefined && config.mode !== 'validate') {
     // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.

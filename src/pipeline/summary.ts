@@ -18,7 +18,14 @@ export function renderSummary(result: RunResult, workspace: string, version: str
   const counts = countBySeverity(result.validation.findings);
   const lines: string[] = [];
   const verdict = result.failure ? `❌ ${paragraph(result.failure.message)}` : '✅ Success';
-  lines.push(`## Quetzal deploy — ${result.mode}`, '', verdict, '');
+  const title = result.rollbackTo === undefined ? result.mode : `${result.mode === 'plan' ? 'plan of a rollback' : 'rollback'} to ${mdCode(result.rollbackTo)}`;
+  lines.push(`## Quetzal deploy — ${title}`, '', verdict, '');
+  if (result.rollbackTo !== undefined) {
+    lines.push(
+      '> A rollback puts back the state machine\'s definition, the Lambda\'s image and IMAGE_TAG, and the alias (input `alias`). Scenario data in the bucket is not rolled back, and the image\'s repository keeps every tag.',
+      '',
+    );
+  }
 
   const names = Object.entries(result.validation.names) as Array<[ResourceKind, { value: string; source: string }]>;
   if (names.length > 0) {

@@ -7,8 +7,9 @@
  *   a plan with such a scenario stops the deploy before anything is written;
  * - every upload of a scenario succeeds before any of its deletes; a rerun finishes an interrupted sync.
  *
- * The plan chooses the scenarios (select.ts), plans each prefix at once (plan.ts) and checks that a `base` scenario
- * remains (base.ts); the apply applies each prefix (apply.ts) and rewrites its record (record.ts).
+ * The plan chooses the scenarios (select.ts), plans each prefix at once (plan.ts) and, when it syncs a scenario,
+ * checks that a `base` scenario remains (base.ts); the apply applies each prefix (apply.ts) and rewrites its record
+ * (record.ts).
  */
 import { stat } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -82,7 +83,7 @@ export class ScenarioSyncStep implements Step<SyncPlan, SyncOutcome> {
     for (const reads of scenarioReads) planned.push(planPrefix(planning, reads, scenarioSide(modelFolder, reads.target.name)));
     const targets = await Promise.all(planned);
     targets.push(...chosen.removedLocally.map(removedLocallyPlan));
-    await checkBaseRemains(targets, { s3, bucket, modelFolder }, baseCheck);
+    await checkBaseRemains(targets, { s3, bucket, modelFolder, logger }, baseCheck);
 
     const problems = targets.flatMap((target) => (target.blocking ? [target.blocking] : []));
     const plan: SyncPlan = { bucket, selection: chosen.selection, targets, problems, blobs: await blobs };

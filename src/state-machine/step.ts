@@ -1,7 +1,9 @@
 /**
- * The state machine step: fill the definition's substitutions, ask Step Functions to validate it (when the API
- * answers), compare it with the deployed one (parsed JSON), and update the state machine only when it differs.
- * Role, logging and tracing are left as they are (UpdateStateMachine changes only what it is given).
+ * The state machine step: fill the definition's substitutions, pin it to the Lambda version the Lambda step ends
+ * on (pin.ts), ask Step Functions to validate it (when the API answers), compare it with the deployed one (parsed
+ * JSON), and update the state machine only when it differs; on a release publish a version and move the alias to
+ * it. In a rollback the definition and the version are the release's. Role, logging and tracing are left as they
+ * are (UpdateStateMachine changes only what it is given).
  */
 import {
   PublishStateMachineVersionCommand,
@@ -13,30 +15,46 @@ import { isDeepStrictEqual } from 'node:util';
 import { describeError, errorName, httpStatus } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import { mdFence } from '../ground/markdown.ts';
+import { tagOfRef } from '../ground/git.ts';
+import { releaseDescription } from '../ground/release.ts';
 import type { StateMachineFacts } from '../ground/resources.ts';
-import { imageTagsFor, shouldPublish } from '../ground/settings/deploy.ts';
+import { shouldPublish } from '../ground/settings/deploy.ts';
 import type { Step, StepContext, StepReport } from '../ground/step.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, substituteDefinition } from '../validate/definition/index.ts';
+import type { LambdaOutcome, LambdaPlan } from '../lambda/step.ts';
+import { moveAlias, restoreAlias, describeRouting, type AliasMove } from './alias.ts';
 import { jsonDiff } from './diff.ts';
+import { pinFunction } from './pin.ts';
 
 export interface StateMachinePlan {
   stateMachineArn: string;
-  /** The definition to deploy, substitutions filled. */
+  /** The definition to deploy, substitutions filled and pinned (with NEW_VERSION where the version is yet to be published). */
   definition: string;
   changed: boolean;
   /** Short, path-level differences (deployed → new), at most DIFF_LIMIT lines. */
   diff: string[];
   /** 'OK', 'FAIL' never reaches here (it throws), or why validation was skipped. */
   validation: string;
+  /** The Lambda version the definition calls: a number, NEW_VERSION (published by the Lambda step), or undefined (not pinned). */
+  lambdaVersion?: string;
   publish: boolean;
+  /** The state machine alias moved on a release or a rollback (input `alias`). */
+  alias?: string;
   versionDescription: string;
+  /** A rollback: the release whose definition goes back, and its version (what the alias goes back to). */
+  release?: { to: string; versionArn: string };
 }
 
 export interface StateMachineOutcome {
   stateMachineArn: string;
   updated: boolean;
   versionArn?: string;
+  alias?: AliasMove;
+  lambdaVersion?: string;
 }
+
+/** Stands for the Lambda version the Lambda step publishes, in a plan made before it exists. */
+export const NEW_VERSION = '(new version)';
 
 export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutcome> {
   readonly name = 'state-machine' as const;
@@ -45,50 +63,27 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
   readonly needs = ['lambdaFunction', 'stateMachine', 'bucket'] as const;
 
   async plan(context: StepContext): Promise<StateMachinePlan> {
-    const { preflight, target, settings, git } = context;
-    const definitionPath = context.definition.path;
+    const { settings, git } = context;
+    const release = context.preflight.release;
     const machine = machineOf(context);
-    const values: Record<string, string> = {
-      AccountId: preflight.accountId,
-      Region: preflight.region,
-      ModelName: target.modelName,
-      LambdaFunctionArn: preflight.function?.arn ?? '',
-      BucketName: target.bucketName,
-    };
-    const { text, missing } = substituteDefinition(context.definition.text, values);
-    if (missing.length > 0) {
-      throw new DeployError(
-        `${definitionPath} uses ${missing.map((name) => `\${${name}}`).join(', ')}, which the action does not fill.`,
-        `The action fills ${BUILTIN_SUBSTITUTIONS.map((name) => `\${${name}}`).join(', ')}; write the other values in the file.`,
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new DeployError(`${definitionPath} is not JSON once substitutions are filled: ${(error as Error).message}`);
-    }
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_DEFINITION_BYTES) {
-      throw new DeployError(`${definitionPath} is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES}.`);
-    }
-    const validation = await validateOnline(text, context);
-
-    let deployed: unknown;
-    try {
-      deployed = JSON.parse(machine.definition);
-    } catch {
-      deployed = machine.definition;
-    }
-    const changed = !isDeepStrictEqual(parsed, deployed);
+    const lambdaVersion = release ? release.lambdaVersion : pinnedVersionOf(context);
+    const validation = release ? `skipped: the definition of ${release.stateMachineVersionArn}` : await validateOnline(definitionFor(context, undefined), context);
+    const definition = release ? release.definition : definitionFor(context, lambdaVersion);
+    const deployed = parsedOrText(machine.definition);
+    const parsed = JSON.parse(definition) as unknown;
+    const changed = lambdaVersion === NEW_VERSION || !isDeepStrictEqual(parsed, deployed);
+    const publish = !release && shouldPublish(settings.deploy, git);
     return {
       stateMachineArn: machine.arn,
-      definition: text,
+      definition,
       changed,
       diff: changed ? jsonDiff(deployed, parsed) : [],
       validation,
-      publish: shouldPublish(settings.deploy, git),
-      versionDescription: `${imageTagsFor(settings.deploy, git)[0]} (commit ${(git.sha ?? '').slice(0, 12)})`.slice(0, 256),
+      lambdaVersion,
+      publish,
+      alias: publish || release ? settings.deploy.alias : undefined,
+      versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
+      release: release && { to: release.to, versionArn: release.stateMachineVersionArn },
     };
   }
 
@@ -96,40 +91,58 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
     const { aws, logger } = context;
     const sfn = aws.client(SFNClient);
     const arn = plan.stateMachineArn;
-    if (plan.changed) {
-      logger.info(`Updating state machine ${arn} (role, logging and tracing kept).`);
+    let definition = plan.definition;
+    let lambdaVersion = plan.lambdaVersion;
+    if (lambdaVersion !== undefined && !plan.release) {
+      // The version the Lambda step ended on (published just now, or reused), else the one the plan found.
+      lambdaVersion = (context.outcomes.get('lambda') as LambdaOutcome | undefined)?.version ?? lambdaVersion;
+      if (lambdaVersion === NEW_VERSION) throw new Error('The state machine step needs the Lambda version the Lambda step published.');
+      definition = definitionFor(context, lambdaVersion);
+    }
+    const outcome: StateMachineOutcome = { stateMachineArn: arn, updated: false, lambdaVersion };
+    if (!isDeepStrictEqual(JSON.parse(definition), parsedOrText(machineOf(context).definition))) {
+      logger.info(`Updating state machine ${arn}${lambdaVersion ? ` (calling Lambda version ${lambdaVersion})` : ''}; role, logging and tracing kept.`);
       let output;
       try {
         output = await sfn.send(
           new UpdateStateMachineCommand({
             stateMachineArn: arn,
-            definition: plan.definition,
+            definition,
             ...(plan.publish ? { publish: true, versionDescription: plan.versionDescription } : {}),
           }),
         );
       } catch (error) {
         throw new DeployError(`UpdateStateMachine on ${arn} failed: ${describeError(error)}`, undefined, { cause: error });
       }
-      return { stateMachineArn: arn, updated: true, versionArn: output.stateMachineVersionArn };
+      outcome.updated = true;
+      outcome.versionArn = output.stateMachineVersionArn;
+    } else if (plan.publish) {
+      outcome.versionArn = await publishUnchanged(plan, definition, context);
     }
-    if (!plan.publish) return { stateMachineArn: arn, updated: false };
-    return { stateMachineArn: arn, updated: false, versionArn: await publishUnchanged(plan, context) };
+    const aliasTarget = plan.release?.versionArn ?? outcome.versionArn;
+    if (plan.alias && aliasTarget) outcome.alias = await moveAlias(sfn, arn, plan.alias, aliasTarget, logger);
+    return outcome;
   }
 
-  /** Puts the definition the preflight read back (a published version stays published). */
+  /** Puts back the definition the preflight read and the alias (a published version stays published). */
   async undo(outcome: StateMachineOutcome, context: StepContext): Promise<string | undefined> {
-    if (!outcome.updated) return undefined;
     const machine = machineOf(context);
-    try {
-      await context.aws.client(SFNClient).send(new UpdateStateMachineCommand({ stateMachineArn: machine.arn, definition: machine.definition }));
-    } catch (error) {
-      throw new DeployError(`UpdateStateMachine on ${machine.arn} failed: ${describeError(error)}`, undefined, { cause: error });
+    const sfn = context.aws.client(SFNClient);
+    const done: string[] = [];
+    if (outcome.alias) done.push(await restoreAlias(sfn, outcome.alias));
+    if (outcome.updated) {
+      try {
+        await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: machine.arn, definition: machine.definition }));
+      } catch (error) {
+        throw new DeployError(`UpdateStateMachine on ${machine.arn} failed: ${describeError(error)}`, undefined, { cause: error });
+      }
+      done.push('the definition it had before this run');
     }
-    return `The state machine ${machine.name} was rolled back to the definition it had before this deploy.`;
+    return done.length > 0 ? `The state machine ${machine.name} was rolled back: ${done.join('; ')}.` : undefined;
   }
 
   report(plan: StateMachinePlan, outcome?: StateMachineOutcome): StepReport {
-    return outcome ? reportOutcome(outcome) : reportPlan(plan);
+    return outcome ? reportOutcome(plan, outcome) : reportPlan(plan);
   }
 }
 
@@ -139,26 +152,98 @@ function machineOf(context: StepContext): StateMachineFacts {
   return machine;
 }
 
+function parsedOrText(definition: string): unknown {
+  try {
+    return JSON.parse(definition);
+  } catch {
+    return definition;
+  }
+}
+
+/**
+ * The Lambda version to pin the definition to: undefined when pinning is off; the Lambda step's planned version
+ * (NEW_VERSION when it publishes one); when the Lambda step is not run, the published version equal to the
+ * function now — a DeployError when there is none, since pinning to anything else would change what runs.
+ */
+function pinnedVersionOf(context: StepContext): string | undefined {
+  if (!context.settings.deploy.pinLambdaVersion) return undefined;
+  const lambda = context.plans.get('lambda') as LambdaPlan | undefined;
+  if (!lambda) throw new Error('The state machine step pins the Lambda version: it needs the Lambda plan.');
+  if (context.selected.has('lambda')) return lambda.version ?? NEW_VERSION;
+  if (lambda.versionMatchingNow !== undefined) return lambda.versionMatchingNow;
+  throw new DeployError(
+    `The definition would call a version of ${lambda.functionName} (input \`pin-lambda-version\`), but no published version is equal to the function as it is now; nothing was changed.`,
+    'Add `lambda` to input `steps` (it publishes one), or set `pin-lambda-version: false` to call $LATEST.',
+  );
+}
+
+/** The definition with its substitutions filled and, given a version, pinned to it (checked: JSON, size). */
+function definitionFor(context: StepContext, lambdaVersion: string | undefined): string {
+  const { preflight, target, definition: { path: definitionPath } } = context;
+  const functionArn = preflight.function?.arn ?? '';
+  const qualifiedArn = lambdaVersion === undefined ? functionArn : `${functionArn}:${lambdaVersion}`;
+  const values: Record<string, string> = {
+    AccountId: preflight.accountId,
+    Region: preflight.region,
+    ModelName: target.modelName,
+    LambdaFunctionArn: qualifiedArn,
+    BucketName: target.bucketName,
+  };
+  const { text: filled, missing } = substituteDefinition(context.definition.text, values);
+  if (missing.length > 0) {
+    throw new DeployError(
+      `${definitionPath} uses ${missing.map((name) => `\${${name}}`).join(', ')}, which the action does not fill.`,
+      `The action fills ${BUILTIN_SUBSTITUTIONS.map((name) => `\${${name}}`).join(', ')}; write the other values in the file.`,
+    );
+  }
+  try {
+    JSON.parse(filled);
+  } catch (error) {
+    throw new DeployError(`${definitionPath} is not JSON once substitutions are filled: ${(error as Error).message}`);
+  }
+  const text = lambdaVersion === undefined ? filled : pinFunction(filled, target.functionName, qualifiedArn);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_DEFINITION_BYTES) {
+    throw new DeployError(`${definitionPath} is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES}.`);
+  }
+  return text;
+}
+
 function reportPlan(plan: StateMachinePlan): StepReport {
+  const details: StepReport['details'] = [['State machine', plan.stateMachineArn]];
+  if (plan.release) details.push(['Rollback to', `${plan.release.to}: the definition of ${plan.release.versionArn}`]);
+  details.push(
+    ['Validation', plan.validation],
+    ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
+    ['Lambda version called', plan.lambdaVersion ?? '$LATEST (not pinned)'],
+  );
+  if (plan.publish) details.push(['Publish', 'a version of this definition']);
+  if (plan.alias) details.push(['Alias', `${plan.alias} would point to ${plan.release ? plan.release.versionArn : 'the new version'}`]);
+  const status = plan.release ? (plan.changed ? 'would roll back' : 'already on the release') : plan.changed ? 'would update' : 'unchanged';
   return {
     step: 'state-machine',
-    status: plan.changed ? 'would update' : 'unchanged',
-    details: [
-      ['State machine', plan.stateMachineArn],
-      ['Validation', plan.validation],
-      ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
-    ],
+    status,
+    details,
     outputs: { 'state-machine-arn': plan.stateMachineArn },
     markdown: plan.changed ? mdFence('diff', plan.diff) : undefined,
   };
 }
 
-function reportOutcome(outcome: StateMachineOutcome): StepReport {
+function reportOutcome(plan: StateMachinePlan, outcome: StateMachineOutcome): StepReport {
   const details: StepReport['details'] = [['State machine', outcome.stateMachineArn]];
+  if (outcome.lambdaVersion) details.push(['Lambda version called', outcome.lambdaVersion]);
   if (outcome.versionArn) details.push(['Version', outcome.versionArn]);
+  if (plan.release) details.push(['Rolled back to', `${plan.release.to} (${plan.release.versionArn})`]);
   const outputs: Record<string, string> = { 'state-machine-arn': outcome.stateMachineArn };
-  if (outcome.versionArn) outputs['state-machine-version-arn'] = outcome.versionArn;
-  return { step: 'state-machine', status: outcome.updated ? 'updated' : 'unchanged', details, outputs };
+  const versionArn = outcome.versionArn ?? plan.release?.versionArn;
+  if (versionArn) outputs['state-machine-version-arn'] = versionArn;
+  if (outcome.alias) {
+    const before = outcome.alias.created ? 'created' : `was ${describeRouting(outcome.alias.previousRouting)}`;
+    details.push(['Alias', `${outcome.alias.aliasArn} → ${versionArn} (${before})`]);
+    outputs['state-machine-alias-arn'] = outcome.alias.aliasArn;
+  }
+  const status = plan.release ? (outcome.updated ? 'rolled back' : 'already on the release') : outcome.updated ? 'updated' : 'unchanged';
+  return { step: 'state-machine', status, details, outputs };
 }
 
 /** ValidateStateMachineDefinition: a DeployError on FAIL; a warning (and go on) when the API does not answer. */
@@ -185,7 +270,7 @@ async function validateOnline(definition: string, { aws, logger, definition: { p
   return 'OK (ValidateStateMachineDefinition)';
 }
 
-async function publishUnchanged(plan: StateMachinePlan, { aws, logger, preflight }: StepContext): Promise<string | undefined> {
+async function publishUnchanged(plan: StateMachinePlan, definition: string, { aws, logger, preflight }: StepContext): Promise<string | undefined> {
   const sfn = aws.client(SFNClient);
   const revisionId = preflight.stateMachine?.revisionId;
   try {
@@ -207,7 +292,7 @@ async function publishUnchanged(plan: StateMachinePlan, { aws, logger, preflight
     const output = await sfn.send(
       new UpdateStateMachineCommand({
         stateMachineArn: plan.stateMachineArn,
-        definition: plan.definition,
+        definition,
         publish: true,
         versionDescription: plan.versionDescription,
       }),

@@ -525,11 +525,35 @@ describe('which scenarios, and refusals before any write', () => {
     const bucket = await newBucket(s3, 'nobase');
     const noBase = await model({ 'scenarios/other/inputs/a.csv': 'x' });
     await assert.rejects(step(bucket, noBase, { scenarios: 'all' }).plan(), /No "base" scenario/);
-    const withBase = await model(baseFiles);
-    await assert.rejects(step(bucket, withBase, { scenarios: 'none' }).plan(), (error: unknown) => error instanceof DeployError && /Include base/.test(error.hint ?? ''));
+    const withBase = await model({ ...baseFiles, 'scenarios/other/inputs/a.csv': 'x' });
+    await assert.rejects(step(bucket, withBase, { scenarios: 'other' }).plan(), (error: unknown) => error instanceof DeployError && /Include base/.test(error.hint ?? ''));
     assert.equal((await bucketContents(s3, bucket)).size, 0);
     await sync(bucket, withBase, { scenarios: 'base' });
     await sync(bucket, noBase, { scenarios: 'all' }); // base exists remotely now
+  });
+
+  test('a run that syncs no scenario does not need a base scenario: it warns, and syncs the model-wide files', async () => {
+    const bucket = await newBucket(s3, 'nobase-none');
+    const folder = await model({ ...baseFiles, 'steps.json': '[1]' });
+    const logger = captureLogger();
+    const outcome = await sync(bucket, folder, { scenarios: 'none' }, { logger });
+    assert.deepEqual(outcome.targets.map((t) => [t.name, t.status]), [['_common', 'sync']]);
+    assert.deepEqual([...(await bucketContents(s3, bucket)).keys()].filter((key) => !key.startsWith('_common/.quetzal-deploy/')), ['_common/steps.json']);
+    assert.equal(logger.warnings.filter((w) => w.includes('No "base" scenario')).length, 1, logger.warnings.join('\n'));
+    assert.match(logger.warnings.find((w) => w.includes('No "base" scenario')) ?? '', /syncs no scenario.*Include base/);
+
+    // `changed` with no scenario changed, or only one removed locally: nothing is synced either.
+    const plan = await step(bucket, folder, {}, { changedFiles: ['steps.json', 'scenarios/gone/x'] }).plan();
+    assert.deepEqual(plan.targets.map((t) => [t.name, t.status]), [['_common', 'unchanged'], ['gone', 'removed-locally']]);
+    const noBase = await model({ 'steps.json': '[1]' });
+    const quiet = captureLogger();
+    await step(bucket, noBase, { scenarios: 'none' }, { logger: quiet, mode: 'plan' }).plan();
+    assert.match(quiet.warnings.join('\n'), /No "base" scenario.*Add a base scenario under .*scenarios\/base\//);
+
+    await sync(bucket, folder, { scenarios: 'base' });
+    const after = captureLogger();
+    await sync(bucket, folder, { scenarios: 'none' }, { logger: after });
+    assert.equal(after.warnings.some((w) => w.includes('"base"')), false, 'base exists remotely now: no warning');
   });
 
   test('model-wide files follow the same rules; delete-removed touches only the docs', async () => {

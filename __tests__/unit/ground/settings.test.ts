@@ -51,7 +51,7 @@ describe('inputs parsed once into the model config', () => {
   });
 
   it('refuses an unknown mode or a bad boolean with the accepted values', () => {
-    assert.throws(() => parseModelSettings(inputs({ mode: 'ship' }), { workspace }), /Input `mode` is "ship": use one of auto, validate, plan, deploy\.$/);
+    assert.throws(() => parseModelSettings(inputs({ mode: 'ship' }), { workspace }), /Input `mode` is "ship": use one of auto, validate, plan, deploy, rollback\.$/);
     assert.throws(() => parseModelSettings(inputs({ 'fail-on-warnings': 'maybe' }), { workspace }), /Input `fail-on-warnings` is "maybe": use true or false\.$/);
     assert.throws(() => parseModelSettings(inputs({ 'fail-on-warnings': 'yes' }), { workspace }), /Input `fail-on-warnings` is "yes": use true or false\.$/);
   });

@@ -1,12 +1,14 @@
 /** What the Lambda step's unit tests share: the mocked Lambda client, the images and alias they use, the waiter's answers. */
-import { afterEach } from 'node:test';
+import { afterEach, beforeEach } from 'node:test';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI } from '../../helpers/step-context.ts';
 
 /** Every Lambda client of the test file, mocked; reset after each test. */
 export const lambdaMock = mockClient(LambdaClient);
 afterEach(() => lambdaMock.reset());
+/** No published version unless a test says otherwise. */
+beforeEach(() => lambdaMock.on(ListVersionsByFunctionCommand).resolves({ Versions: [] }));
 
 export const NEW_IMAGE = `${REPOSITORY_URI}@${NEW_DIGEST}`;
 /** The image the test preflight's function runs. */

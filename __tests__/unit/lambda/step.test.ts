@@ -35,7 +35,7 @@ function withImage(context: StepContext, imageUri: string | undefined): StepCont
  */
 function makeStep(inputs: Record<string, string> = {}, imageUri: string | null = NEW_IMAGE) {
   const step = new LambdaStep({ pollDelay: { min: 0.01, max: 0.02 } });
-  const base = stepContext({ settings: testSettings({ 'wait-timeout-minutes': '1', ...inputs }) });
+  const base = stepContext({ settings: testSettings({ 'wait-timeout-minutes': '1', 'pin-lambda-version': 'false', 'keep-lambda-versions': '0', ...inputs }) });
   return { step, context: withImage(base, imageUri ?? undefined), logger: base.logger };
 }
 
@@ -338,7 +338,7 @@ test('publish: a version with a description, the alias created when missing or m
   assert.equal(first.version, '7');
   assert.deepEqual(lambdaMock.commandCalls(PublishVersionCommand)[0].args[0].input, {
     FunctionName: 'quetzal-paris',
-    Description: 'v1.0.0 (commit abc123def456)',
+    Description: 'commit abc123def4567890abc123def4567890abc123de',
   });
   assert.deepEqual(lambdaMock.commandCalls(CreateAliasCommand)[0].args[0].input, { FunctionName: 'quetzal-paris', Name: 'live', FunctionVersion: '7' });
   assert.equal(step.report(plan, first).outputs['lambda-version'], '7');

@@ -9,7 +9,8 @@ import {
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { DIFF_LIMIT, jsonDiff } from '../../../src/state-machine/diff.ts';
-import { StateMachineStep } from '../../../src/state-machine/step.ts';
+import { NEW_VERSION, StateMachineStep } from '../../../src/state-machine/step.ts';
+import type { LambdaPlan } from '../../../src/lambda/step.ts';
 import { DeployError } from '../../../src/ground/errors.ts';
 import { ACCOUNT, COMMIT, stepContext, testPreflight, testSettings, testTarget } from '../../helpers/step-context.ts';
 
@@ -46,7 +47,11 @@ const FILLED = {
  * The state machine step and its context: the deployed definition `deployed` (in the preflight), the model's
  * definition `definitionText` (TEMPLATE by default), settings parsed from `inputs`.
  */
-function makeStep(deployed: unknown, { inputs = {}, definitionText = TEMPLATE }: { inputs?: Record<string, string>; definitionText?: string } = {}) {
+function makeStep(
+  deployed: unknown,
+  { inputs: given = {}, definitionText = TEMPLATE, lambdaPlan }: { inputs?: Record<string, string>; definitionText?: string; lambdaPlan?: Partial<LambdaPlan> } = {},
+) {
+  const inputs = { 'pin-lambda-version': lambdaPlan ? 'true' : 'false', ...given };
   const base = testPreflight();
   const preflight = testPreflight({
     stateMachine: { ...base.stateMachine!, definition: typeof deployed === 'string' ? deployed : JSON.stringify(deployed) },
@@ -56,6 +61,7 @@ function makeStep(deployed: unknown, { inputs = {}, definitionText = TEMPLATE }:
     preflight,
     target: testTarget({ modelDir: '/w/quetzal-paris' }),
     definition: { text: definitionText, path: 'quetzal-paris/step-functions.json' },
+    plans: new Map(lambdaPlan ? [['lambda', { functionName: 'quetzal-paris', ...lambdaPlan }]] : []),
   });
   return { step: new StateMachineStep(), context, logger: context.logger };
 }
@@ -92,7 +98,7 @@ test('an update sends the definition only (role, logging and tracing untouched) 
   const outcome = await step.apply(plan, context);
   const input = sfnMock.commandCalls(UpdateStateMachineCommand)[0].args[0].input;
   assert.deepEqual(Object.keys(input).sort(), ['definition', 'publish', 'stateMachineArn', 'versionDescription']);
-  assert.equal(input.versionDescription, 'v2.0.0 (commit abc123def456)');
+  assert.equal(input.versionDescription, 'commit abc123def4567890abc123def4567890abc123de');
   assert.equal(outcome.versionArn, 'arn:sm:quetzal-paris:3');
   assert.equal(input.stateMachineArn, STATE_MACHINE_ARN);
   assert.equal(input.definition, plan.definition);
@@ -112,7 +118,7 @@ test('publish with an unchanged definition uses the idempotent PublishStateMachi
   assert.equal(outcome.versionArn, 'arn:sm:quetzal-paris:2');
   assert.deepEqual(sfnMock.commandCalls(PublishStateMachineVersionCommand)[0].args[0].input, {
     stateMachineArn: STATE_MACHINE_ARN,
-    description: `${COMMIT} (commit ${COMMIT.slice(0, 12)})`,
+    description: `commit ${COMMIT}`,
   });
   assert.equal(sfnMock.commandCalls(UpdateStateMachineCommand).length, 0);
 });
@@ -163,7 +169,7 @@ test('undo puts back the definition the preflight read, with UpdateStateMachine,
   const outcome = await step.apply(await step.plan(context), context);
   assert.equal(outcome.updated, true);
   const done = await step.undo(outcome, context);
-  assert.equal(done, 'The state machine quetzal-paris was rolled back to the definition it had before this deploy.');
+  assert.equal(done, 'The state machine quetzal-paris was rolled back: the definition it had before this run.');
   const calls = sfnMock.commandCalls(UpdateStateMachineCommand);
   assert.equal(calls.length, 2);
   assert.deepEqual(calls[1].args[0].input, { stateMachineArn: STATE_MACHINE_ARN, definition: JSON.stringify(deployed) });
@@ -186,4 +192,46 @@ test('an undo that Step Functions refuses is a DeployError naming the call and t
     assert.match(error.message, new RegExp(`^UpdateStateMachine on ${STATE_MACHINE_ARN} failed: AccessDeniedException`));
     return true;
   });
+});
+
+const FUNCTION_ARN = `arn:aws:lambda:eu-west-3:${ACCOUNT}:function:quetzal-paris`;
+
+test('pinned: the plan names the version the Lambda step publishes, and apply the one it published', async () => {
+  sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  sfnMock.on(UpdateStateMachineCommand).resolves({ updateDate: new Date() });
+  const { step, context } = makeStep(FILLED, { lambdaPlan: { version: undefined } });
+  const plan = await step.plan(context);
+  assert.equal(plan.lambdaVersion, NEW_VERSION);
+  assert.equal(plan.changed, true);
+  assert.ok(plan.diff.some((line) => line.includes(`${FUNCTION_ARN}:${NEW_VERSION}`)), plan.diff.join('\n'));
+  (context.outcomes as Map<string, unknown>).set('lambda', { version: '7' });
+  const outcome = await step.apply(plan, context);
+  const sent = JSON.parse(sfnMock.commandCalls(UpdateStateMachineCommand)[0].args[0].input.definition ?? '');
+  assert.equal(sent.States.Step1.Parameters.FunctionName, `${FUNCTION_ARN}:7`);
+  assert.equal(outcome.lambdaVersion, '7');
+});
+
+test('pinned to a version already published: equal to the deployed definition, nothing is written', async () => {
+  sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  const deployed = structuredClone(FILLED);
+  deployed.States.Step1.Parameters.FunctionName = `${FUNCTION_ARN}:4`;
+  const { step, context } = makeStep(deployed, { lambdaPlan: { version: '4' } });
+  const plan = await step.plan(context);
+  assert.equal(plan.changed, false);
+  (context.outcomes as Map<string, unknown>).set('lambda', { version: '4' });
+  const outcome = await step.apply(plan, context);
+  assert.equal(outcome.updated, false);
+  assert.equal(sfnMock.commandCalls(UpdateStateMachineCommand).length, 0);
+});
+
+test('pinned without the Lambda step: the published version equal to the function now, or a clear error when there is none', async () => {
+  sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  const make = (versionMatchingNow?: string) => {
+    const made = makeStep(FILLED, { lambdaPlan: { versionMatchingNow } });
+    return { ...made, context: { ...made.context, selected: new Set(['state-machine'] as const) } };
+  };
+  const found = make('3');
+  assert.equal((await found.step.plan(found.context)).lambdaVersion, '3');
+  const none = make(undefined);
+  await assert.rejects(none.step.plan(none.context), (error: unknown) => error instanceof DeployError && /no published version/.test(error.message) && /pin-lambda-version/.test(error.hint ?? ''));
 });

@@ -32,10 +32,31 @@ export interface DeploySettings {
   rollback: boolean;
   /** Attempts per AWS call (the SDK's standard retry strategy); why 8: bench/faults.md. */
   maxAttempts: number;
+  /** Publish a Lambda version on every deploy and name it in the state machine definition (input `pin-lambda-version`). */
+  pinLambdaVersion: boolean;
+  /** How many of the newest Lambda versions are kept; older ones nothing refers to are deleted. 0: never delete. */
+  keepLambdaVersions: number;
+  /** How long the smoke run may take (input `smoke-timeout-minutes`). */
+  smokeTimeoutMinutes: number;
+  /** mode rollback: the release to go back to (a git tag, a commit, or a Lambda version number; input `to`). */
+  rollbackTo?: string;
 }
 
 /** Default of input `max-attempts` (the fault measurements behind it: bench/faults.md). */
 export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** Default of input `keep-lambda-versions`. */
+export const DEFAULT_KEEP_LAMBDA_VERSIONS = 10;
+
+/** Input `to`: a git tag, a commit (7 to 40 hex) or a Lambda version number; printable, at most 256 characters. */
+function parseRollbackTo(get: InputGetter): string | undefined {
+  const to = getText(get, 'to');
+  // eslint-disable-next-line no-control-regex
+  if (to !== undefined && (to.length > 256 || /[\s\u0000-\u001f\u007f]/.test(to))) {
+    throw inputError('to', to, 'give a git tag, a commit SHA or a Lambda version number, without spaces (at most 256 characters)');
+  }
+  return to;
+}
 
 /** Docker tag grammar (distribution/reference): at most 128 chars, no leading '.' or '-'. */
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -83,6 +104,10 @@ export function parseDeploySettings(get: InputGetter): DeploySettings {
     waitTimeoutMinutes: getNumber(get, 'wait-timeout-minutes', { min: 0, minExclusive: true, max: MAX_JOB_MINUTES, fallback: 10, unit: 'minutes' }),
     rollback: getBoolean(get, 'rollback', true),
     maxAttempts: getInteger(get, 'max-attempts', { min: 1, max: 20, fallback: DEFAULT_MAX_ATTEMPTS }),
+    pinLambdaVersion: getBoolean(get, 'pin-lambda-version', true),
+    keepLambdaVersions: getInteger(get, 'keep-lambda-versions', { min: 0, max: 10_000, fallback: DEFAULT_KEEP_LAMBDA_VERSIONS }),
+    smokeTimeoutMinutes: getNumber(get, 'smoke-timeout-minutes', { min: 0, minExclusive: true, max: MAX_JOB_MINUTES, fallback: 15, unit: 'minutes' }),
+    rollbackTo: parseRollbackTo(get),
   };
 }
 

@@ -4,7 +4,8 @@ import { getBoolean, getChoice, getKeyValueLines, getText, inputError, quoted, t
 import { clip, printable } from '../printable.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
 
-export type Mode = 'validate' | 'plan' | 'deploy';
+/** `rollback` goes back to an earlier release (input `to`); `plan` with `to` plans that rollback. */
+export type Mode = 'validate' | 'plan' | 'deploy' | 'rollback';
 
 /** Facts about where the run happens, given by the door (the Action's runner, or the CLI's shell). */
 export interface RunContext {
@@ -31,6 +32,8 @@ export interface ModelSettings {
   /** Extra `${KEY}` substitutions for the definition (input `definition-substitutions`). */
   substitutions: Record<string, string>;
   failOnWarnings: boolean;
+  /** The smoke run's execution input (input `smoke-test`, a JSON file of the model folder); undefined: no smoke run. */
+  smokeTestFile?: string;
   /** The docs folder (input `docs-folder`), relative to the model folder: the sync uploads it to `_common/docs/`, validate checks it. */
   docsFolder: string;
 }
@@ -38,16 +41,16 @@ export interface ModelSettings {
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 
 export function parseModelSettings(get: InputGetter, context: RunContext): ModelSettings {
-  const requested = getChoice(get, 'mode', ['auto', 'validate', 'plan', 'deploy'] as const, 'auto');
+  const requested = getChoice(get, 'mode', ['auto', 'validate', 'plan', 'deploy', 'rollback'] as const, 'auto');
   const mode: Mode =
     requested === 'auto' ? (PULL_REQUEST_EVENTS.has(context.eventName ?? '') ? 'validate' : 'deploy') : requested;
 
   const workspace = path.resolve(context.workspace);
   const realWorkspace = realPath(workspace);
   /** The path an input names, resolved against the workspace; refused when it (or a link on it) leads outside. */
-  const inWorkspace = (input: string, fallback: () => string): string => {
+  const inWorkspace = (input: string, fallback: () => string, base = workspace): string => {
     const value = get(input).trim();
-    const resolved = value === '' ? fallback() : path.resolve(workspace, value);
+    const resolved = value === '' ? fallback() : path.resolve(base, value);
     const refuse = (problem: string, fix: string) => inputError(input, value, fix, { problem, fallback: shown(resolved) });
     const fix = `give a path inside the workspace, relative to it (e.g. ${EXAMPLES[input] ?? 'models/paris'})`;
     if (!isInside(workspace, resolved)) {
@@ -97,6 +100,7 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     substitutions,
     failOnWarnings: getBoolean(get, 'fail-on-warnings', false),
     docsFolder: parseDocsFolder(get),
+    smokeTestFile: get('smoke-test').trim() === '' ? undefined : inWorkspace('smoke-test', () => modelFolder, modelFolder),
   };
 }
 
@@ -104,6 +108,7 @@ const EXAMPLES: Record<string, string> = {
   'model-folder': 'models/paris',
   'env-file': 'models/paris/.env',
   definition: 'models/paris/step-functions.json',
+  'smoke-test': 'smoke-test.json, relative to the model folder',
 };
 
 /** A path in a message (a link's target comes from the repository): control characters escaped, at most 300 characters. */
