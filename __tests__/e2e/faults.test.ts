@@ -113,13 +113,13 @@ async function definitionNow(): Promise<unknown> {
   return JSON.parse((await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn() }))).definition ?? 'null');
 }
 
-/** The definition a deploy must leave: the model's file with the built-in placeholders filled. */
-function intendedDefinition(): unknown {
+/** The definition a deploy must leave: the model's file with the built-in placeholders filled, calling `version`. */
+function intendedDefinition(version: string): unknown {
   const { text, missing } = substituteDefinition(fs.readFileSync(path.join(repo.model, 'step-functions.json'), 'utf8'), {
     AccountId: account.accountId,
     Region: account.region,
     ModelName: 'quetzal-example',
-    LambdaFunctionArn: `arn:aws:lambda:${account.region}:${account.accountId}:function:${name}`,
+    LambdaFunctionArn: `arn:aws:lambda:${account.region}:${account.accountId}:function:${name}:${version}`,
     BucketName: name,
   });
   assert.deepEqual(missing, []);
@@ -231,7 +231,8 @@ describe('a whole deploy through 25% faults of every kind', () => {
     assert.equal(fn.imageUri, `${account.registryHost}/${name}@${digest}`, 'the Lambda runs the new digest');
     assert.equal(fn.env.IMAGE_TAG, sha);
     assert.equal(fn.env.BUCKET_NAME, name, 'the other variables are kept');
-    assert.deepEqual(await definitionNow(), intendedDefinition());
+    assert.match(run.outputs['lambda-version'], /^\d+$/);
+    assert.deepEqual(await definitionNow(), intendedDefinition(run.outputs['lambda-version']));
     assert.deepEqual(await differingObjects(), [], 'every scenario byte in place');
     assert.ok(!(await remoteKeys()).includes(LOCK_KEY), 'the deploy lock is released');
     deployed = sha;

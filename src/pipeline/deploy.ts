@@ -19,6 +19,7 @@ import { ImageStep } from '../image/step.ts';
 import { LambdaStep } from '../lambda/step.ts';
 import { acquireDeployLock } from '../lock/index.ts';
 import { ScenarioSyncStep } from '../scenarios/index.ts';
+import { SmokeStep } from '../smoke/step.ts';
 import { StateMachineStep } from '../state-machine/step.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineResult } from './pipeline.ts';
@@ -27,12 +28,12 @@ import { runPreflight } from './preflight.ts';
 
 /** Every step, in the order the pipeline applies them. A new step is a folder and one line here. */
 export function deploySteps(): Step[] {
-  return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep()];
+  return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep(), new SmokeStep()];
 }
 
 /** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
 export function rollbackSteps(): Step[] {
-  return [new LambdaStep(), new StateMachineStep()];
+  return [new LambdaStep(), new StateMachineStep(), new SmokeStep()];
 }
 const ROLLBACK_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 

@@ -84,6 +84,9 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
       try {
         outcome = await logger.group(step.title, () => step.apply(plan, context));
       } catch (error) {
+        // A step may say what it saw before it failed (the smoke run's states): that report goes in the summary.
+        const failedReport = (error as { report?: StepReport } | undefined)?.report;
+        if (failedReport?.step === step.name) reports.push({ ...failedReport, seconds: (performance.now() - started) / 1000 });
         throw await undoAfter(error, applied, context, { enabled: pipeline.undoOnFailure, lock });
       }
       outcomes.set(step.name, outcome);

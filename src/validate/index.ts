@@ -5,6 +5,7 @@ import type { Finding } from '../ground/findings.ts';
 import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
 import { checkModelFolder } from './model-folder.ts';
+import { checkSmokeTest } from './smoke-test.ts';
 import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
 
@@ -116,6 +117,7 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   }
 
   findings.push(...checkModelFolder(config.modelFolder, config.modelName));
+  if (config.smokeTestFile !== undefined) findings.push(...checkSmokeTest(config.smokeTestFile));
   for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
   return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText };
 }

@@ -226,7 +226,12 @@ test('deploy on push: builds one single-manifest image without the ignored scena
 
   const definition = (await deployedDefinition()) as { Comment: string; States: { Step1: { Parameters: { FunctionName: string; Payload: { bucket: string } } } } };
   assert.equal(definition.Comment, 'first');
-  assert.equal(definition.States.Step1.Parameters.FunctionName, `arn:aws:lambda:${account.region}:${account.accountId}:function:${name}`);
+  assert.match(result.outputs['lambda-version'], /^\d+$/);
+  assert.equal(
+    definition.States.Step1.Parameters.FunctionName,
+    `arn:aws:lambda:${account.region}:${account.accountId}:function:${name}:${result.outputs['lambda-version']}`,
+    'the definition calls the version this deploy published',
+  );
   assert.equal(definition.States.Step1.Parameters.Payload.bucket, name);
   assert.equal(readFileSync(join(workspace, '.dockerignore'), 'utf8'), CONTEXT_IGNORE);
 });

@@ -33,7 +33,7 @@ const conflict = () => new ResourceConflictException({ message: 'The operation c
 async function deploy(inputs: Record<string, string> = {}): Promise<LambdaOutcome> {
   const step = new LambdaStep({ pollDelay: { min: 0.01, max: 0.02 } });
   const context = stepContext({
-    settings: testSettings({ 'wait-timeout-minutes': '0.003', ...inputs }),
+    settings: testSettings({ 'wait-timeout-minutes': '0.003', 'pin-lambda-version': 'false', 'keep-lambda-versions': '0', ...inputs }),
     plans: new Map<StepName, unknown>([['image', { imageUri: NEW_IMAGE } satisfies Partial<ImagePlan>]]),
   });
   return step.apply(await step.plan(context), context);
