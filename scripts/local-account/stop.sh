@@ -61,7 +61,7 @@ for f in "$STATE_DIR"/exec/containerd/containerd.pid; do
 done
 stop_one registry-front "registry-front.ts"
 stop_one registry "docker-registry"
-stop_one moto "moto_server"
+stop_one moto "moto_patches.py"
 rm -f "$STATE_DIR/env" "$STATE_DIR/docker.sock"
 
 # This account's line only; /etc/hosts may be a bind mount: rewrite it in place rather than replacing the file.
