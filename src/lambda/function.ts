@@ -209,8 +209,11 @@ export class LambdaFunction {
     const name = this.name;
     const lambda = this.#o.lambda;
     let previousVersion: string | undefined;
+    let currentArn: string | undefined;
     try {
-      previousVersion = (await lambda.send(new GetAliasCommand({ FunctionName: name, Name: alias }))).FunctionVersion;
+      const current = await lambda.send(new GetAliasCommand({ FunctionName: name, Name: alias }));
+      previousVersion = current.FunctionVersion;
+      currentArn = current.AliasArn;
     } catch (error) {
       if (errorName(error) !== 'ResourceNotFoundException') {
         throw new DeployError(`Lambda GetAlias ${alias} on ${name} failed: ${describeError(error)}`, RERUN_HINT, { cause: error });
@@ -229,6 +232,10 @@ export class LambdaFunction {
         }
         this.#o.logger.info(`Alias ${alias} of ${name} exists already (${describeError(error)}): moving it.`);
       }
+    }
+    if (previousVersion === version) {
+      this.#o.logger.info(`Alias ${alias} of ${name} already points to version ${version}.`);
+      return { aliasArn: currentArn, previousVersion, created: false };
     }
     const updated = await this.#withConflictRetry('UpdateAlias', () =>
       lambda.send(new UpdateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: version })),

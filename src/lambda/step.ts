@@ -7,6 +7,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { DeployError } from '../ground/errors.ts';
 import { digestOf } from '../ground/resources.ts';
 import { tagOfRef } from '../ground/git.ts';
 import { releaseDescription } from '../ground/release.ts';
@@ -92,13 +93,14 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
     const { settings, git } = context;
     const release = context.preflight.release;
     const imageUri = release ? release.imageUri : (context.plans.get('image') as ImagePlan | undefined)?.imageUri;
-    const imageTag = release ? (release.imageTag ?? fn.environment.IMAGE_TAG ?? '') : imageTagsFor(settings.deploy, git)[0];
+    // A release without IMAGE_TAG leaves the variable as it is (imageTag '' means: do not touch it).
+    const imageTag = release ? (release.imageTag ?? '') : imageTagsFor(settings.deploy, git)[0];
     const newDigest = imageUri ? digestOf(imageUri) : undefined;
     const lambda = this.#function(context);
     const configuration = await lambda.configuration();
     const variables = lambda.variables(configuration, 'nothing was changed');
     const codeChanges = newDigest === undefined ? undefined : newDigest !== fn.imageDigest;
-    const environmentChanges = variables.IMAGE_TAG !== imageTag;
+    const environmentChanges = imageTag !== '' && variables.IMAGE_TAG !== imageTag;
     const publish = !release && shouldPublish(settings.deploy, git);
     const pin = release !== undefined || settings.deploy.pinLambdaVersion;
     const versionMatchingNow = pin || publish ? await lambda.versionMatching(configuration) : undefined;
@@ -119,7 +121,7 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
       alias: settings.deploy.alias,
       versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
       release: release?.to,
-      prune: release || !(pin || publish) ? { versions: [] } : await this.#prunePlan(context, fn.name, version, versionMatchingNow),
+      prune: release || !(pin || publish) || !context.selected.has('lambda') ? { versions: [] } : await this.#prunePlan(context, fn.name, version, versionMatchingNow),
     };
   }
 
@@ -129,7 +131,15 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
     const machine = context.preflight.stateMachine;
     if (keep === 0) return { versions: [] };
     if (!machine) return { versions: [], gap: 'the state machine was not read (add `state-machine` to input `steps`)' };
-    const facts = await readPruneFacts({ lambda: context.aws.client(LambdaClient), sfn: context.aws.client(SFNClient) }, functionName, machine.arn);
+    let facts;
+    try {
+      facts = await readPruneFacts({ lambda: context.aws.client(LambdaClient), sfn: context.aws.client(SFNClient) }, functionName, machine.arn);
+    } catch (error) {
+      // Pruning is housekeeping: what cannot be read (a role without the list permissions) never blocks a deploy.
+      const gap = error instanceof DeployError ? error.message : String(error);
+      context.logger.warning(`Old Lambda versions are kept: ${gap}`);
+      return { versions: [], gap };
+    }
     // The version to publish takes one of the places kept: it counts as the newest.
     const toPublish = version === undefined ? [String(Math.max(0, ...facts.versions.map(Number)) + 1)] : [];
     const alsoKeep = new Set([version, matching].filter((item): item is string => item !== undefined));
@@ -165,7 +175,7 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
 
     const unchanged = outcome.codeUpdated ? `${name} now runs ${imageUri} but IMAGE_TAG was not set` : 'nothing was changed';
     outcome.environmentUpdated = await lambda.setEnvironment(unchanged, (variables) => {
-      if (variables.IMAGE_TAG === plan.imageTag) return undefined;
+      if (plan.imageTag === '' || variables.IMAGE_TAG === plan.imageTag) return undefined;
       outcome.previous.imageTag = variables.IMAGE_TAG; // what undo() puts back: the value just replaced
       logger.info(`Setting IMAGE_TAG=${plan.imageTag} in ${name}'s environment (other variables kept).`);
       return { ...variables, IMAGE_TAG: plan.imageTag };
@@ -194,9 +204,14 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
     }
     const prune = plan.prune.versions.filter((old) => old !== outcome.version && old !== outcome.previous.aliasVersion);
     if (prune.length > 0) {
-      const { deleted, kept } = await deleteVersions(context.aws.client(LambdaClient), name, prune, logger);
-      outcome.pruned = deleted;
-      for (const { version, why } of kept) logger.info(`Version ${version} of ${name} kept: ${why}.`);
+      try {
+        const { deleted, kept } = await deleteVersions(context.aws.client(LambdaClient), name, prune, logger);
+        outcome.pruned = deleted;
+        for (const { version, why } of kept) logger.info(`Version ${version} of ${name} kept: ${why}.`);
+      } catch (error) {
+        // The deploy itself is done: a failed clean-up is a warning, and the next deploy tries again.
+        logger.warning(`Deleting old versions of ${name} failed; the next deploy tries again: ${(error as Error).message}`);
+      }
     }
     return outcome;
   }

@@ -28,12 +28,12 @@ import { runPreflight } from './preflight.ts';
 
 /** Every step, in the order the pipeline applies them. A new step is a folder and one line here. */
 export function deploySteps(): Step[] {
-  return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep(), new SmokeStep()];
+  return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep()];
 }
 
 /** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
 export function rollbackSteps(): Step[] {
-  return [new LambdaStep(), new StateMachineStep(), new SmokeStep()];
+  return [new LambdaStep(), new StateMachineStep()];
 }
 const ROLLBACK_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 
@@ -84,7 +84,8 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   const aws = new AwsClients({ region: model.region, maxAttempts: deploy.maxAttempts });
   try {
     const result = await runPipeline({
-      steps: run.steps ?? (rollbackTo === undefined ? deploySteps() : rollbackSteps()),
+      // The smoke run, when asked for (input `smoke-test`), comes last: after a deploy or a rollback.
+      steps: run.steps ?? [...(rollbackTo === undefined ? deploySteps() : rollbackSteps()), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
       facts: {
         mode,
         settings,

@@ -32,6 +32,10 @@ export async function moveAlias(sfn: SFNClient, machineArn: string, name: string
     // Step Functions names it ResourceNotFound (HTTP 400).
     if (errorName(error) !== 'ResourceNotFound' && !isNotFound(error)) throw aliasError('DescribeStateMachineAlias', aliasArn, error);
   }
+  if (previousRouting?.length === 1 && previousRouting[0].stateMachineVersionArn === versionArn && previousRouting[0].weight === 100) {
+    logger.info(`State machine alias ${name} already points to ${versionArn}.`);
+    return { aliasArn, previousRouting, created: false };
+  }
   try {
     if (previousRouting === undefined) {
       const created = await sfn.send(new CreateStateMachineAliasCommand({ name, routingConfiguration }));

@@ -16,6 +16,7 @@ import { describeError, errorName, httpStatus } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import { mdFence } from '../ground/markdown.ts';
 import { tagOfRef } from '../ground/git.ts';
+import { lambdaFunctionNameOf } from '../ground/names.ts';
 import { releaseDescription } from '../ground/release.ts';
 import type { StateMachineFacts } from '../ground/resources.ts';
 import { shouldPublish } from '../ground/settings/deploy.ts';
@@ -181,12 +182,12 @@ function pinnedVersionOf(context: StepContext): string | undefined {
 function definitionFor(context: StepContext, lambdaVersion: string | undefined): string {
   const { preflight, target, definition: { path: definitionPath } } = context;
   const functionArn = preflight.function?.arn ?? '';
-  const qualifiedArn = lambdaVersion === undefined ? functionArn : `${functionArn}:${lambdaVersion}`;
   const values: Record<string, string> = {
     AccountId: preflight.accountId,
     Region: preflight.region,
     ModelName: target.modelName,
-    LambdaFunctionArn: qualifiedArn,
+    // Filled unqualified, then pinned where it is called: `${LambdaFunctionArn}:live` keeps its own qualifier.
+    LambdaFunctionArn: functionArn,
     BucketName: target.bucketName,
   };
   const { text: filled, missing } = substituteDefinition(context.definition.text, values);
@@ -201,7 +202,8 @@ function definitionFor(context: StepContext, lambdaVersion: string | undefined):
   } catch (error) {
     throw new DeployError(`${definitionPath} is not JSON once substitutions are filled: ${(error as Error).message}`);
   }
-  const text = lambdaVersion === undefined ? filled : pinFunction(filled, target.functionName, qualifiedArn);
+  const functionName = preflight.function?.name ?? lambdaFunctionNameOf(target.functionName);
+  const text = lambdaVersion === undefined ? filled : pinFunction(filled, functionName, `${functionArn}:${lambdaVersion}`);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DEFINITION_BYTES) {
     throw new DeployError(`${definitionPath} is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES}.`);

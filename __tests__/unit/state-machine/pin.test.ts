@@ -57,3 +57,9 @@ test('the text keeps its layout: only the pinned strings change', () => {
   const text = '{\n  "StartAt": "A",\n  "States": {\n    "A": { "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",\n      "Parameters": { "FunctionName": "quetzal-paris" }, "End": true }\n  }\n}';
   assert.equal(pinFunction(text, 'quetzal-paris', `${ARN}:7`), text.replace('"quetzal-paris"', `"${ARN}:7"`));
 });
+
+test('"${LambdaFunctionArn}:live" in a definition keeps its own qualifier', async () => {
+  const { substituteDefinition } = await import('../../../src/validate/definition/substitutions.ts');
+  const { text } = substituteDefinition(JSON.stringify({ StartAt: 'A', States: { A: task({ FunctionName: '${LambdaFunctionArn}:live' }) } }), { LambdaFunctionArn: ARN });
+  assert.equal(JSON.parse(pinFunction(text, 'quetzal-paris', `${ARN}:7`)).States.A.Parameters.FunctionName, `${ARN}:live`);
+});

@@ -235,3 +235,19 @@ test('pinned without the Lambda step: the published version equal to the functio
   const none = make(undefined);
   await assert.rejects(none.step.plan(none.context), (error: unknown) => error instanceof DeployError && /no published version/.test(error.message) && /pin-lambda-version/.test(error.hint ?? ''));
 });
+
+test('pinned: "${LambdaFunctionArn}:live" keeps its alias, the bare function name is pinned', async () => {
+  sfnMock.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+  const definitionText = JSON.stringify({
+    StartAt: 'A',
+    States: {
+      A: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: '${LambdaFunctionArn}:live' }, Next: 'B' },
+      B: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'quetzal-paris' }, End: true },
+    },
+  });
+  const { step, context } = makeStep(FILLED, { lambdaPlan: { version: '4' }, definitionText });
+  const plan = await step.plan(context);
+  const sent = JSON.parse(plan.definition);
+  assert.equal(sent.States.A.Parameters.FunctionName, `${FUNCTION_ARN}:live`);
+  assert.equal(sent.States.B.Parameters.FunctionName, `${FUNCTION_ARN}:4`);
+});
