@@ -36,7 +36,7 @@ export async function startExecution(sfn: SFNClient, stateMachineArn: string, na
   try {
     output = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
   } catch (error) {
-    throw new DeployError(`StartExecution of ${stateMachineArn} failed: ${describeError(error)}`, 'The deploy is done; the smoke run could not start.', { cause: error });
+    throw new DeployError(`StartExecution of ${stateMachineArn} failed: ${describeError(error)}`, 'The smoke run could not start: with `rollback: true` the deploy was undone; check the role can states:StartExecution, then re-run.', { cause: error });
   }
   if (!output.executionArn) throw new DeployError(`StartExecution of ${stateMachineArn} gave no execution ARN.`);
   return { executionArn: output.executionArn, startDate: output.startDate };
