@@ -1,4 +1,5 @@
 /** The errors a user can act on. Anything else that is thrown is a bug, reported as it is. */
+import type { StepReport } from './step.ts';
 
 /** What is wrong, in one line, and what to do about it (the hint). */
 export class DeployError extends Error {
@@ -18,5 +19,18 @@ export class InputError extends DeployError {
   constructor(message: string, hint?: string) {
     super(message, hint);
     this.name = 'InputError';
+  }
+}
+
+/**
+ * A step that failed with something to show: its report (the smoke run's states, say) goes in the summary,
+ * which the pipeline otherwise writes only for the steps that succeeded.
+ */
+export class StepFailure extends DeployError {
+  readonly report: StepReport;
+  constructor(message: string, hint: string | undefined, report: StepReport) {
+    super(message, hint);
+    this.name = 'StepFailure';
+    this.report = report;
   }
 }

@@ -86,15 +86,6 @@ export class LambdaFunction {
     return versions.sort((a, b) => Number(a.Version) - Number(b.Version));
   }
 
-  /**
-   * The newest published version whose code and configuration equal `latest`'s ($LATEST): the one PublishVersion
-   * would return without publishing (Lambda publishes nothing when nothing changed since the last version).
-   */
-  async versionMatching(latest: FunctionConfiguration): Promise<string | undefined> {
-    const newest = (await this.versions()).at(-1);
-    return newest && sameConfiguration(newest, latest) ? newest.Version : undefined;
-  }
-
   /** Publishes a version and waits until it is active. */
   async publishVersion(description: string): Promise<string | undefined> {
     const name = this.name;
@@ -279,6 +270,16 @@ export class LambdaFunction {
       }
     }
   }
+}
+
+/**
+ * The newest of `versions` (oldest first, as versions() lists them) when its code and configuration equal
+ * `latest`'s ($LATEST): the one PublishVersion would return without publishing (Lambda publishes nothing when
+ * nothing changed since the last version).
+ */
+export function versionMatching(versions: readonly FunctionConfiguration[], latest: FunctionConfiguration): string | undefined {
+  const newest = versions.at(-1);
+  return newest && sameConfiguration(newest, latest) ? newest.Version : undefined;
 }
 
 /** The fields a published version freezes: when they all equal $LATEST's, Lambda publishes nothing new. */

@@ -52,7 +52,13 @@ const isVersionNumber = (version: string | undefined): version is string => vers
 const byNumber = (a: string, b: string) => Number(a) - Number(b);
 
 /** Reads the versions of `functionName` and everything that refers to them (see the top of this file). */
-export async function readPruneFacts(clients: { lambda: LambdaClient; sfn: SFNClient }, functionName: string, stateMachineArn: string): Promise<PruneFacts> {
+export async function readPruneFacts(
+  clients: { lambda: LambdaClient; sfn: SFNClient },
+  functionName: string,
+  stateMachineArn: string,
+  /** The published versions, when the caller has just listed them (else listed here). */
+  listed?: readonly string[],
+): Promise<PruneFacts> {
   const { lambda, sfn } = clients;
   const referenced = new Map<string, string>();
   const refer = (versions: Iterable<string>, why: string) => {
@@ -61,7 +67,7 @@ export async function readPruneFacts(clients: { lambda: LambdaClient; sfn: SFNCl
   const named = (definition: string | undefined, why: string) => refer(lambdaVersionsIn(definition ?? '', functionName), why);
   const gaps: string[] = [];
 
-  const versions = await listVersions(lambda, functionName);
+  const versions = listed ? [...new Set(listed.filter(isVersionNumber))].sort(byNumber) : await listVersions(lambda, functionName);
   for (const alias of await listAliases(lambda, functionName)) refer(aliasVersions(alias), `alias ${alias.Name}`);
 
   // 2. The state machine's versions: ListStateMachineVersions, then each one's definition.

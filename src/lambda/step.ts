@@ -5,7 +5,7 @@
  * the image, IMAGE_TAG and version are the release's, and nothing is published. `undo` puts the previous image,
  * IMAGE_TAG and alias back. The guarded writes are in function.ts.
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DeployError } from '../ground/errors.ts';
 import { digestOf } from '../ground/resources.ts';
@@ -15,7 +15,7 @@ import { imageTagsFor, shouldPublish } from '../ground/settings/deploy.ts';
 import type { Settings } from '../ground/settings/index.ts';
 import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
 import type { ImageOutcome, ImagePlan } from '../image/step.ts';
-import { LambdaFunction } from './function.ts';
+import { LambdaFunction, versionMatching } from './function.ts';
 import { deleteVersions, readPruneFacts, versionsToPrune } from './prune.ts';
 
 export interface LambdaPlan {
@@ -103,7 +103,8 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
     const environmentChanges = imageTag !== '' && variables.IMAGE_TAG !== imageTag;
     const publish = !release && shouldPublish(settings.deploy, git);
     const pin = release !== undefined || settings.deploy.pinLambdaVersion;
-    const versionMatchingNow = pin || publish ? await lambda.versionMatching(configuration) : undefined;
+    const versions = pin || publish ? await lambda.versions() : [];
+    const versionMatchingNow = versionMatching(versions, configuration);
     const unchanged = codeChanges === false && !environmentChanges;
     const version = release ? release.lambdaVersion : unchanged ? versionMatchingNow : undefined;
     return {
@@ -121,19 +122,26 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
       alias: settings.deploy.alias,
       versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
       release: release?.to,
-      prune: release || !(pin || publish) || !context.selected.has('lambda') ? { versions: [] } : await this.#prunePlan(context, fn.name, version, versionMatchingNow),
+      prune: release || !(pin || publish) || !context.selected.has('lambda') ? { versions: [] } : await this.#prunePlan(context, fn.name, versions, version, versionMatchingNow),
     };
   }
 
   /** The versions to delete once this deploy's version is in place: the newest `keep-lambda-versions` stay, with it. */
-  async #prunePlan(context: StepContext, functionName: string, version: string | undefined, matching: string | undefined): Promise<LambdaPlan['prune']> {
+  async #prunePlan(
+    context: StepContext,
+    functionName: string,
+    published: readonly FunctionConfiguration[],
+    version: string | undefined,
+    matching: string | undefined,
+  ): Promise<LambdaPlan['prune']> {
     const keep = context.settings.deploy.keepLambdaVersions;
     const machine = context.preflight.stateMachine;
     if (keep === 0) return { versions: [] };
     if (!machine) return { versions: [], gap: 'the state machine was not read (add `state-machine` to input `steps`)' };
     let facts;
     try {
-      facts = await readPruneFacts({ lambda: context.aws.client(LambdaClient), sfn: context.aws.client(SFNClient) }, functionName, machine.arn);
+      const clients = { lambda: context.aws.client(LambdaClient), sfn: context.aws.client(SFNClient) };
+      facts = await readPruneFacts(clients, functionName, machine.arn, published.map((item) => item.Version ?? ''));
     } catch (error) {
       // Pruning is housekeeping: what cannot be read (a role without the list permissions) never blocks a deploy.
       const gap = error instanceof DeployError ? error.message : String(error);
@@ -190,9 +198,8 @@ export class LambdaStep implements Step<LambdaPlan, LambdaOutcome> {
         logger.info(`${name} is unchanged: the state machine keeps calling version ${plan.version}.`);
       } else {
         // Lambda publishes nothing when nothing changed since the last version: it answers with that one.
-        const before = await lambda.versionMatching(await lambda.configuration());
         outcome.version = await lambda.publishVersion(plan.versionDescription);
-        outcome.versionPublished = outcome.version !== before;
+        outcome.versionPublished = outcome.version !== plan.versionMatchingNow;
       }
     }
     if (outcome.version !== undefined) outcome.versionArn = `${plan.functionArn}:${outcome.version}`;

@@ -4,7 +4,7 @@
  * When a step fails, the steps applied before it are undone in reverse order (input `rollback`); the lock is
  * released whatever happens.
  */
-import { DeployError } from '../ground/errors.ts';
+import { DeployError, StepFailure } from '../ground/errors.ts';
 import type { Preflight, Resource } from '../ground/resources.ts';
 import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
 
@@ -84,9 +84,9 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
       try {
         outcome = await logger.group(step.title, () => step.apply(plan, context));
       } catch (error) {
-        // A step may say what it saw before it failed (the smoke run's states): that report goes in the summary.
-        const failedReport = (error as { report?: StepReport } | undefined)?.report;
-        if (failedReport?.step === step.name) reports.push({ ...failedReport, seconds: (performance.now() - started) / 1000 });
+        if (error instanceof StepFailure && error.report.step === step.name) {
+          reports.push({ ...error.report, seconds: (performance.now() - started) / 1000 });
+        }
         throw await undoAfter(error, applied, context, { enabled: pipeline.undoOnFailure, lock });
       }
       outcomes.set(step.name, outcome);

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SFNClient, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { DeployError } from '../ground/errors.ts';
+import { DeployError, StepFailure } from '../ground/errors.ts';
 import { clip, printable } from '../ground/printable.ts';
 import type { Settings } from '../ground/settings/index.ts';
 import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
@@ -47,12 +47,10 @@ export interface SmokeOutcome {
 }
 
 /** A failed smoke run: a DeployError that carries the step's report, so the summary can show the states table. */
-export class SmokeRunError extends DeployError {
-  readonly report: StepReport;
+export class SmokeRunError extends StepFailure {
   constructor(message: string, hint: string, report: StepReport) {
-    super(message, hint);
+    super(message, hint, report);
     this.name = 'SmokeRunError';
-    this.report = report;
   }
 }
 

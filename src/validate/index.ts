@@ -8,6 +8,7 @@ import { checkModelFolder } from './model-folder.ts';
 import { checkSmokeTest } from './smoke-test.ts';
 import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
+import { readAtMost } from './read-at-most.ts';
 
 /** Larger than any real `.env` (a few names): past it the file is not parsed. */
 const MAX_ENV_BYTES = 1024 * 1024;
@@ -212,15 +213,9 @@ function readText(file: string, maxBytes: number): { text?: string; tooLarge?: s
     const stats = fs.fstatSync(descriptor);
     if (stats.isDirectory()) return undefined;
     if (stats.size > maxBytes) return { tooLarge: `${stats.size} bytes` };
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = fs.readSync(descriptor, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-    }
-    if (length > maxBytes) return { tooLarge: `more than ${maxBytes} bytes` };
-    return { text: buffer.toString('utf8', 0, length) };
+    const bytes = readAtMost(descriptor, maxBytes);
+    if (bytes.length > maxBytes) return { tooLarge: `more than ${maxBytes} bytes` };
+    return { text: bytes.toString('utf8') };
   } finally {
     fs.closeSync(descriptor);
   }

@@ -10,6 +10,7 @@ import type { Finding } from '../ground/findings.ts';
 import { clip, printable } from '../ground/printable.ts';
 import { firstTooDeep } from './definition/nesting.ts';
 import { LineIndex } from './definition/report.ts';
+import { readAtMost } from './read-at-most.ts';
 
 /** StartExecution's limit on the input: 256 KiB of UTF-8. */
 export const MAX_SMOKE_INPUT_BYTES = 256 * 1024;
@@ -150,15 +151,9 @@ function readBounded(file: string, maxBytes: number): BoundedRead {
     throw error;
   }
   try {
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = fs.readSync(descriptor, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-    }
-    if (length > maxBytes) return { kind: 'too-large', size: `more than ${maxBytes} bytes` };
-    return { kind: 'text', text: buffer.toString('utf8', 0, length) };
+    const bytes = readAtMost(descriptor, maxBytes);
+    if (bytes.length > maxBytes) return { kind: 'too-large', size: `more than ${maxBytes} bytes` };
+    return { kind: 'text', text: bytes.toString('utf8') };
   } finally {
     fs.closeSync(descriptor);
   }

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseSettings } from '../../../src/ground/settings/index.ts';
 import { parseModelSettings } from '../../../src/ground/settings/model.ts';
 import { InputError } from '../../../src/ground/errors.ts';
+import { hasControlCharacter } from '../../../src/ground/printable.ts';
 
 const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 const workspace = path.resolve('/work/space');
@@ -149,5 +151,32 @@ describe('paths outside the workspace are refused (the inputs and the repository
       assert.equal(viaLink.modelFolder, path.join(root, 'space-link', 'models', 'paris'));
       assert.equal(parseModelSettings(inputs({ 'model-folder': 'models/not-there-yet' }), { workspace: space }).modelName, 'not-there-yet');
     });
+  });
+});
+
+describe('a rollback and the smoke run, as inputs', () => {
+  const settings = (values: Record<string, string>) => parseSettings(inputs(values), { workspace });
+
+  it('takes `to` with mode rollback or plan, and refuses it with any other mode or missing with rollback', () => {
+    assert.equal(settings({ mode: 'rollback', to: 'v1.2.0' }).deploy.rollbackTo, 'v1.2.0');
+    assert.equal(settings({ mode: 'plan', to: 'abc1234' }).deploy.rollbackTo, 'abc1234');
+    assert.throws(() => settings({ mode: 'deploy', to: 'v1' }), /Input `to` is "v1", which is only for a rollback, and the mode is deploy/);
+    assert.throws(() => settings({ mode: 'rollback' }), /Input `to` is not set, and `mode: rollback` needs it/);
+  });
+
+  it('refuses a `to` with spaces, control characters or over 256 characters, without echoing them raw', () => {
+    for (const to of ['v1 v2', 'v1\u001b[31m', 'v1\n::error::forged', 'v'.repeat(257)]) {
+      assert.throws(
+        () => settings({ mode: 'rollback', to }),
+        (error: unknown) => error instanceof InputError && /^Input `to` is /.test(error.message) && !hasControlCharacter(error.message),
+        JSON.stringify(to),
+      );
+    }
+  });
+
+  it('resolves `smoke-test` in the model folder and refuses one that leaves the workspace', () => {
+    assert.equal(settings({ 'model-folder': 'models/paris', 'smoke-test': 'smoke.json' }).model.smokeTestFile, path.join(workspace, 'models/paris/smoke.json'));
+    assert.equal(settings({}).model.smokeTestFile, undefined);
+    assert.throws(() => settings({ 'smoke-test': '../../etc/passwd' }), /Input `smoke-test` is "\.\.\/\.\.\/etc\/passwd", which is outside the workspace/);
   });
 });
