@@ -1,7 +1,7 @@
 // The layer rule for src/ (npm run check:layers; proved in __tests__/unit/docs/layers.test.ts).
 // Folders are layers that point down only:
 //   doors (action, cli; src/index.ts on top) -> pipeline -> families (image, lambda, state-machine, scenarios, lock, smoke)
-//   -> validate -> ground (+ src/version.ts)
+//   -> validate, picture -> ground (+ src/version.ts)
 // A family may use another family's types (`import type`), never its runtime code.
 // Cycles: a cycle made only of runtime imports always fails. A cycle that closes through a type-only import is
 // allowed inside one folder (it loads nothing at run time and the folder is one unit, e.g. a step and its report
@@ -28,6 +28,8 @@ export default {
       { path: '^src/ground/' }, { path: '^src/', pathNot: '^src/(ground/|version\\.ts$)' }),
     forbid('validate-imports-ground-only', 'src/validate/ may import src/ground/ (and src/version.ts) only.',
       { path: '^src/validate/' }, { path: '^src/', pathNot: '^src/(ground/|validate/|version\\.ts$)' }),
+    forbid('picture-imports-ground-only', 'src/picture/ (the Mermaid drawing of a definition) may import src/ground/ only.',
+      { path: '^src/picture/' }, { path: '^src/', pathNot: '^src/(ground/|picture/|version\\.ts$)' }),
     forbid('family-imports-no-upper-layer', 'A step family may import ground and validate, never the pipeline or the doors.',
       { path: `^src/${FAMILIES}/` }, { path: '^src/(pipeline/|action/|cli/|index\\.ts$)' }),
     forbid('family-imports-other-family-types-only', "A family may read another family's types (import type), never its runtime code.",

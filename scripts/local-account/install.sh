@@ -3,7 +3,9 @@
 #   - docker.io        : dockerd 20.10 and its CLI in /usr/bin (a CLI whose DOCKER_BUILDKIT=1 builds honour
 #                        per-Dockerfile ignore files such as Dockerfile.dockerignore);
 #   - docker-registry  : the distribution v2 registry, served over TLS as the model's "ECR" registry;
-#   - openssl          : to make the test CA and the registry's server certificate.
+#   - openssl          : to make the test CA and the registry's server certificate;
+#   - chromium         : the browser that renders the Mermaid pictures in the tests (__tests__/browser/);
+#   - fonts-dejavu-core: a font for the pictures' labels.
 # Idempotent: a second run with everything present does nothing (no apt-get update either).
 set -euo pipefail
 
@@ -12,9 +14,11 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /usr/bin/docker ] || missing+=(docker.io)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "local-account: dockerd, docker-registry and openssl already installed"
+  echo "local-account: dockerd, docker-registry, openssl, chromium and a font already installed"
   exit 0
 fi
 

@@ -6,13 +6,28 @@ import type { GitContext } from '../ground/git.ts';
 import type { RunContext } from '../ground/settings/model.ts';
 
 /** What of @actions/github's context the action reads. */
-export type GitHubContext = Pick<Context, 'sha' | 'ref' | 'eventName' | 'payload' | 'runId' | 'runAttempt' | 'actor' | 'serverUrl' | 'repo'>;
+export type GitHubContext = Pick<Context, 'sha' | 'ref' | 'eventName' | 'payload' | 'runId' | 'runAttempt' | 'actor' | 'serverUrl' | 'apiUrl' | 'repo'>;
+
+/** The pull request of a `pull_request` or `pull_request_target` event: where the comment goes. */
+export interface PullRequest {
+  owner: string;
+  repo: string;
+  number: number;
+  /** The head commit: the findings' links point at its files. */
+  headSha: string;
+  /** Its head branch lives in a fork: on a `pull_request` event the token may only read. */
+  fromFork: boolean;
+  eventName: string;
+  /** The REST API's root (GITHUB_API_URL: GitHub Enterprise Server has its own). */
+  apiUrl: string;
+  serverUrl: string;
+}
 
 /**
  * What the GitHub runner tells the action about this run. `github` is read from the environment when this is
  * called (by default a fresh Context, not the one @actions/github builds when it is imported).
  */
-export function runnerContext(github: GitHubContext = readContext(), env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext } {
+export function runnerContext(github: GitHubContext = readContext(), env: NodeJS.ProcessEnv = process.env): { run: RunContext; git: GitContext; pullRequest?: PullRequest } {
   const repository = repositoryOf(github);
   const repositoryUrl = repository && github.serverUrl ? `${github.serverUrl}/${repository}` : undefined;
   const runId = github.runId > 0 ? github.runId : undefined;
@@ -34,6 +49,30 @@ export function runnerContext(github: GitHubContext = readContext(), env: NodeJS
       runUrl: repositoryUrl && runId ? `${repositoryUrl}/actions/runs/${runId}` : undefined,
       actor: github.actor || undefined,
     },
+    pullRequest: pullRequestOf(github),
+  };
+}
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+
+/** The event's pull request, when the event is one and its payload says which (the event file is the runner's). */
+function pullRequestOf(github: GitHubContext): PullRequest | undefined {
+  if (!PULL_REQUEST_EVENTS.has(github.eventName)) return undefined;
+  const pull = github.payload.pull_request as { number?: unknown; head?: { sha?: unknown; repo?: { full_name?: unknown } }; base?: { repo?: { full_name?: unknown } } } | undefined;
+  const repository = repositoryOf(github);
+  if (!pull || typeof pull.number !== 'number' || !Number.isSafeInteger(pull.number) || pull.number < 1 || repository === undefined) return undefined;
+  const headSha = typeof pull.head?.sha === 'string' && /^[0-9a-f]{40}$/.test(pull.head.sha) ? pull.head.sha : github.sha;
+  const [owner, repo] = repository.split('/');
+  const headRepository = pull.head?.repo?.full_name;
+  return {
+    owner,
+    repo,
+    number: pull.number,
+    headSha,
+    fromFork: typeof headRepository === 'string' && headRepository !== (pull.base?.repo?.full_name ?? repository),
+    eventName: github.eventName,
+    apiUrl: github.apiUrl,
+    serverUrl: github.serverUrl,
   };
 }
 

@@ -9,6 +9,7 @@ import { runModel } from '../pipeline/run.ts';
 import { findingLocation, renderSummary } from '../pipeline/summary.ts';
 import { VERSION } from '../version.ts';
 import { runnerContext } from './context.ts';
+import { keepPullRequestComment } from './pull-request.ts';
 import { Runner, type AnnotationProperties } from './runner.ts';
 
 /** The GitHub Action's door onto the core: inputs in; annotations, outputs and the job summary out. */
@@ -21,9 +22,10 @@ export async function run(runner = new Runner()): Promise<void> {
     group: (title, task) => runner.group(title, task),
   };
   try {
-    const { run: runContext, git } = runnerContext();
+    const { run: runContext, git, pullRequest } = runnerContext();
     const get = (name: string): string => runner.getInput(name);
     const settings = parseSettings(get, runContext);
+    if (settings.comment.token !== undefined) runner.setSecret(settings.comment.token);
     const config = settings.model;
     runner.info(`quetzal/deploy-action ${VERSION}: ${config.mode} ${path.relative(config.workspace, config.modelFolder) || '.'}`);
 
@@ -34,6 +36,7 @@ export async function run(runner = new Runner()): Promise<void> {
     for (const finding of sortFindings(result.validation.findings)) annotate(runner, finding, config.workspace);
     for (const [name, value] of Object.entries(result.outputs)) runner.setOutput(name, value);
     await runner.appendSummary(renderSummary(result, config.workspace, VERSION));
+    if (pullRequest) await keepPullRequestComment(runner, pullRequest, settings, result, git.runUrl);
 
     if (result.failure) {
       runner.setFailed(result.failure.hint ? `${result.failure.message} ${result.failure.hint}` : result.failure.message);

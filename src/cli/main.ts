@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,13 +10,15 @@ import { git, type GitContext } from '../ground/git.ts';
 import type { InputGetter } from '../ground/inputs.ts';
 import type { Logger } from '../ground/logger.ts';
 import { outputLines, printable } from '../ground/printable.ts';
-import { runModel } from '../pipeline/run.ts';
+import { pictureOf } from '../pipeline/picture.ts';
+import { runModel, type RunResult } from '../pipeline/run.ts';
 import { findingLocation, renderSummary } from '../pipeline/summary.ts';
 import { VERSION } from '../version.ts';
-import { CLI_FLAGS, INPUT_OPTIONS, expandBareBooleans } from './options.ts';
+import { CLI_FLAGS, CLI_STRING_OPTIONS, INPUT_OPTIONS, expandBareBooleans } from './options.ts';
 
 const USAGE = `Usage: quetzal-deploy <validate|plan|deploy> [model-folder] [--input-name value ...]
        quetzal-deploy rollback <to> [model-folder] [--input-name value ...]
+       quetzal-deploy graph [model-folder] [--output file.mmd]
 
 Every input of the GitHub Action is an option: --env-file, --definition, --bucket, --lambda-function,
 --ecr-repository, --state-machine, --aws-region, --definition-substitutions, --fail-on-warnings, ...
@@ -27,7 +30,9 @@ plan       say what a deploy would change, writing nothing.
 deploy     build and push the image, update the Lambda and the state machine, sync scenarios.
 rollback   go back to the release <to> (a git tag, a commit or a Lambda version number): the state machine's
            definition, the Lambda's image and the alias (--alias); scenario data stays as it is.
-           \`plan --to <to>\` says what it would move, writing nothing.`;
+           \`plan --to <to>\` says what it would move, writing nothing.
+graph      print the state machine as a Mermaid flowchart, its states marked with validation's findings
+           (--output writes it to a file); no AWS call.`;
 
 interface Output {
   write(text: string): unknown;
@@ -53,13 +58,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
   const [mode, ...rest] = positionals;
   const rollbackTo = mode === 'rollback' ? rest.shift() : undefined;
   const [modelFolder] = rest;
-  if (values.help || !mode || !['validate', 'plan', 'deploy', 'rollback'].includes(mode) || (mode === 'rollback' && !rollbackTo)) {
+  if (values.help || !mode || !['validate', 'plan', 'deploy', 'rollback', 'graph'].includes(mode) || (mode === 'rollback' && !rollbackTo)) {
     (values.help ? stdout : stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
 
   const get: InputGetter = (name) => {
-    if (name === 'mode') return mode;
+    if (name === 'mode') return mode === 'graph' ? 'validate' : mode;
     if (name === 'model-folder' && modelFolder !== undefined) return modelFolder;
     if (name === 'to' && rollbackTo !== undefined) return rollbackTo;
     const flag = values[name];
@@ -76,7 +81,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
     });
     const signal = cancelOnSignals((name) => logger.warning(`${name}: finishing the current step, then stopping.`));
     const config = settings.model;
-    const result = await runModel(settings, { logger, signal, git: mode === 'validate' ? {} : await localGit(config.modelFolder) });
+    const result = await runModel(settings, { logger, signal, git: config.mode === 'validate' ? {} : await localGit(config.modelFolder) });
+    if (mode === 'graph') return writeGraph(result, typeof values.output === 'string' ? values.output : undefined, stdout, stderr);
     for (const finding of sortFindings(result.validation.findings)) {
       stdout.write(`${printable(findingLocation(finding, workspace))}: ${finding.severity}: ${printable(finding.message)} [${finding.rule}]\n`);
     }
@@ -100,8 +106,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, rawStdout: Ou
   }
 }
 
+/** `graph`: the picture's Mermaid text on stdout, or in the file of `--output`; its note and the findings' count on stderr. */
+function writeGraph(result: RunResult, output: string | undefined, stdout: Output, stderr: Output): number {
+  const picture = pictureOf(result);
+  const { errors, warnings } = result.outputs;
+  if (picture?.mermaid === undefined) {
+    stderr.write(`quetzal-deploy: nothing to draw: ${picture?.note ?? `${result.definitionFile} could not be read as JSON`}\n`);
+    return 1;
+  }
+  if (output === undefined) stdout.write(`${picture.mermaid}\n`);
+  else fs.writeFileSync(path.resolve(output), `${picture.mermaid}\n`);
+  if (picture.note) stderr.write(`${picture.note}\n`);
+  stderr.write(`${picture.states} states, ${errors} errors, ${warnings} warnings marked${output === undefined ? '' : `; written to ${output}`}\n`);
+  return 0;
+}
+
 const OPTIONS: Record<string, { type: 'string' | 'boolean' }> = Object.fromEntries([
   ...INPUT_OPTIONS.map((name) => [name, { type: 'string' }]),
+  ...CLI_STRING_OPTIONS.map((name) => [name, { type: 'string' }]),
   ...CLI_FLAGS.map((name) => [name, { type: 'boolean' }]),
 ]);
 

@@ -10,11 +10,17 @@ export const INPUT_OPTIONS = [
   'lock-ttl-minutes', 'pin-lambda-version', 'keep-lambda-versions', 'to', 'smoke-test', 'smoke-timeout-minutes',
 ] as const;
 
+/** Inputs of the Action alone: the CLI never comments on a pull request. */
+export const ACTION_ONLY_INPUTS = ['comment', 'github-token'] as const;
+
 /** Inputs that take true/false: a bare `--flag` means true. */
 export const BOOLEAN_INPUTS = new Set<string>(['fail-on-warnings', 'force-build', 'rollback', 'delete-removed', 'pin-lambda-version']);
 
 /** Options of the CLI alone. */
 export const CLI_FLAGS = ['help', 'version', 'summary', 'verbose'] as const;
+
+/** Options of the CLI alone that take a value: `graph --output file.mmd`. */
+export const CLI_STRING_OPTIONS = ['output'] as const;
 
 /**
  * A word after a true/false flag that is taken as its value rather than as the model folder: the spellings the

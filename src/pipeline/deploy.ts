@@ -20,7 +20,7 @@ import { LambdaStep } from '../lambda/step.ts';
 import { acquireDeployLock } from '../lock/index.ts';
 import { ScenarioSyncStep } from '../scenarios/index.ts';
 import { SmokeStep } from '../smoke/step.ts';
-import { StateMachineStep } from '../state-machine/step.ts';
+import { StateMachineStep, type StateMachinePlan } from '../state-machine/step.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineResult } from './pipeline.ts';
 import { describeRelease, findRelease } from './find-release.ts';
@@ -54,6 +54,8 @@ export interface DeployResult {
   outputs: Record<string, string>;
   consoleLinks?: Partial<Record<'ecrRepository' | 'lambdaFunction' | 'stateMachine' | 'bucket', string>>;
   failure?: { message: string; hint?: string };
+  /** The deployed and the planned definition, for the picture's marks of what changes (when the state machine step was planned). */
+  comparison?: StateMachinePlan['comparison'];
 }
 
 export async function runDeploy(run: DeployRun): Promise<DeployResult> {
@@ -109,6 +111,7 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     return {
       steps: result.reports,
       outputs: outputsOf(mode, result),
+      comparison: (result.plans.get('state-machine') as StateMachinePlan | undefined)?.comparison,
       consoleLinks: consoleLinks(model.region, result.preflight.accountId, {
         ecrRepository: target.repositoryName,
         lambdaFunction: target.functionName,

@@ -34,6 +34,8 @@ export interface PipelineResult {
   preflight: Preflight;
   /** One report per step, in order, skipped steps included. */
   reports: StepReport[];
+  /** Each planned step's plan, by step. */
+  plans: ReadonlyMap<StepName, unknown>;
 }
 
 /** A failure after the preflight: carries the reports of the steps done before it, for the summary. */
@@ -63,7 +65,7 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
   const applies = (step: Step) => selected.has(step.name) && plans.has(step.name);
 
   if (facts.mode === 'plan') {
-    return { preflight, reports: steps.map((step) => (applies(step) ? step.report(plans.get(step.name)) : skipped(step.name))) };
+    return { preflight, plans, reports: steps.map((step) => (applies(step) ? step.report(plans.get(step.name)) : skipped(step.name))) };
   }
 
   const reports: StepReport[] = [];
@@ -100,7 +102,7 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
     // Never let the release hide the run's own error: a lock that stays in place expires by itself.
     await lock?.release().catch((error: unknown) => logger.warning(`Could not release the deploy lock: ${(error as Error)?.message ?? String(error)}`));
   }
-  return { preflight, reports };
+  return { preflight, plans, reports };
 }
 
 /** Action outputs gathered from the reports, in step order. */

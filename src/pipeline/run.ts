@@ -20,12 +20,16 @@ export interface RunResult {
   /** A rollback's release (input `to`), also when planned. */
   rollbackTo?: string;
   validation: ValidationResult;
+  /** The definition's path (findings in it mark the picture's states). */
+  definitionFile: string;
   /** One report per deploy step, in order (plan and deploy modes). */
   steps: StepReport[];
   /** Action outputs, by name. */
   outputs: Record<string, string>;
   /** Links to each resource in the AWS console (plan and deploy modes, once the account is known). */
   consoleLinks?: Partial<Record<ResourceKind, string>>;
+  /** The deployed and the planned definition (plan and deploy modes, once the state machine step was planned). */
+  comparison?: { deployed: unknown; planned: unknown };
   /** Why the run failed, when it did: findings over the threshold, or a deploy error. */
   failure?: { message: string; hint?: string };
   seconds: number;
@@ -44,6 +48,7 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
     mode: config.mode,
     rollbackTo: settings.deploy.rollbackTo,
     validation,
+    definitionFile: config.definitionFile,
     steps: [],
     outputs: validationOutputs(validation),
     seconds: 0,
@@ -58,6 +63,7 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
     const deployment = await runDeploy({ settings, validation, changedFiles, ...dependencies });
     result.steps = deployment.steps;
     result.consoleLinks = deployment.consoleLinks;
+    result.comparison = deployment.comparison;
     Object.assign(result.outputs, deployment.outputs);
     result.failure = deployment.failure;
   } else if (result.failure !== undefined && config.mode !== 'validate') {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { countBySeverity, sortFindings, type Finding } from '../ground/findings.ts';
 import { mdCode, mdRow, mdText } from '../ground/markdown.ts';
 import { RESOURCE_LABELS, type ResourceKind } from '../ground/names.ts';
+import { pictureMarkdown, pictureOf } from './picture.ts';
 import type { RunResult } from './run.ts';
 
 const ICONS = { error: '❌', warning: '⚠️', notice: 'ℹ️' } as const;
@@ -13,13 +14,27 @@ export function findingLocation(finding: Finding, workspace: string): string {
   return [file, finding.line, finding.column].filter((part) => part !== undefined).join(':');
 }
 
+export interface SummaryOptions {
+  /** A link for a finding's place (the pull-request comment links each one to its line at the head commit). */
+  linkOf?: (finding: Finding) => string | undefined;
+  /** Each step's diff or file list inside a <details> element (the comment, where the verdict comes first). */
+  foldStepDetails?: boolean;
+  /** Leave the steps' tables and diffs out (a comment over GitHub's size limit). */
+  omitStepDetails?: boolean;
+  /** Leave the picture out. */
+  omitPicture?: boolean;
+  /** Which model the summary is of, in its title (the comment: a pull request may hold several). */
+  modelFolder?: string;
+}
+
 /** The job summary, as Markdown. The Action writes it to GITHUB_STEP_SUMMARY; the CLI can print it. */
-export function renderSummary(result: RunResult, workspace: string, version: string): string {
+export function renderSummary(result: RunResult, workspace: string, version: string, options: SummaryOptions = {}): string {
   const counts = countBySeverity(result.validation.findings);
   const lines: string[] = [];
   const verdict = result.failure ? `❌ ${paragraph(result.failure.message)}` : '✅ Success';
   const title = result.rollbackTo === undefined ? result.mode : `${result.mode === 'plan' ? 'plan of a rollback' : 'rollback'} to ${mdCode(result.rollbackTo)}`;
-  lines.push(`## Quetzal deploy — ${title}`, '', verdict, '');
+  const model = options.modelFolder === undefined ? '' : ` · ${mdCode(options.modelFolder)}`;
+  lines.push(`## Quetzal deploy — ${title}${model}`, '', verdict, '');
   if (result.rollbackTo !== undefined) {
     lines.push(
       '> A rollback puts back the state machine\'s definition, the Lambda\'s image and IMAGE_TAG, and the alias (input `alias`). Scenario data in the bucket is not rolled back, and the image\'s repository keeps every tag.',
@@ -44,19 +59,24 @@ export function renderSummary(result: RunResult, workspace: string, version: str
   if (result.validation.findings.length > 0) {
     lines.push('| | Where | Finding | Rule |', '| --- | --- | --- | --- |');
     for (const finding of sortFindings(result.validation.findings)) {
-      lines.push(mdRow([ICONS[finding.severity], mdCode(findingLocation(finding, workspace)), mdText(finding.message), mdCode(finding.rule)]));
+      const location = mdCode(findingLocation(finding, workspace));
+      const link = options.linkOf?.(finding);
+      lines.push(mdRow([ICONS[finding.severity], link ? `[${location}](${link})` : location, mdText(finding.message), mdCode(finding.rule)]));
     }
     lines.push('');
   }
+  if (!options.omitPicture) lines.push(...pictureMarkdown(pictureOf(result)));
 
   for (const step of result.steps) {
     lines.push(`### ${step.step}: ${step.status}${step.seconds === undefined ? '' : ` (${step.seconds.toFixed(1)} s)`}`, '');
+    if (options.omitStepDetails) continue;
     if (step.details.length > 0) {
       lines.push('| | |', '| --- | --- |');
       for (const [label, value] of step.details) lines.push(mdRow([mdText(label), mdText(value)]));
       lines.push('');
     }
-    if (step.markdown) lines.push(step.markdown, '');
+    if (step.markdown && options.foldStepDetails) lines.push(`<details><summary>${step.step}: the full list</summary>`, '', step.markdown, '', '</details>', '');
+    else if (step.markdown) lines.push(step.markdown, '');
   }
   if (result.failure?.hint) lines.push(`> ${paragraph(result.failure.hint)}`, '');
   lines.push(`<sub>quetzal/deploy-action ${version} · ${result.seconds.toFixed(1)} s</sub>`, '');

@@ -17,7 +17,7 @@ import { DeployError } from '../ground/errors.ts';
 import { mdFence } from '../ground/markdown.ts';
 import { tagOfRef } from '../ground/git.ts';
 import { lambdaFunctionNameOf } from '../ground/names.ts';
-import { releaseDescription } from '../ground/release.ts';
+import { lambdaVersionsIn, releaseDescription } from '../ground/release.ts';
 import type { StateMachineFacts } from '../ground/resources.ts';
 import { shouldPublish } from '../ground/settings/deploy.ts';
 import type { Step, StepContext, StepReport } from '../ground/step.ts';
@@ -44,6 +44,11 @@ export interface StateMachinePlan {
   versionDescription: string;
   /** A rollback: the release whose definition goes back, and its version (what the alias goes back to). */
   release?: { to: string; versionArn: string };
+  /**
+   * The deployed and the planned definition (parsed) for the picture of what changes. The planned one calls the
+   * Lambda version the deployed one calls: a task whose only change is the new version is not marked changed.
+   */
+  comparison: { deployed: unknown; planned: unknown };
 }
 
 export interface StateMachineOutcome {
@@ -85,6 +90,7 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
       alias: publish || release ? settings.deploy.alias : undefined,
       versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
       release: release && { to: release.to, versionArn: release.stateMachineVersionArn },
+      comparison: { deployed, planned: release ? parsed : comparableDefinition(context, machine, lambdaVersion, parsed) },
     };
   }
 
@@ -179,6 +185,13 @@ function pinnedVersionOf(context: StepContext): string | undefined {
 }
 
 /** The definition with its substitutions filled and, given a version, pinned to it (checked: JSON, size). */
+/** The planned definition pinned to the one Lambda version the deployed definition calls, when it calls one. */
+function comparableDefinition(context: StepContext, machine: StateMachineFacts, lambdaVersion: string | undefined, planned: unknown): unknown {
+  const called = lambdaVersionsIn(machine.definition, context.target.functionName);
+  if (lambdaVersion === undefined || called.size !== 1) return planned;
+  return JSON.parse(definitionFor(context, [...called][0])) as unknown;
+}
+
 function definitionFor(context: StepContext, lambdaVersion: string | undefined): string {
   const { preflight, target, definition: { path: definitionPath } } = context;
   const functionArn = preflight.function?.arn ?? '';

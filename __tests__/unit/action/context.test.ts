@@ -77,11 +77,37 @@ describe('the runner context', () => {
   it('accepts a context given to it', () => {
     const github: GitHubContext = {
       sha: 'c'.repeat(40), ref: 'refs/heads/main', eventName: 'pull_request', payload: {}, runId: Number.NaN, runAttempt: Number.NaN,
-      actor: '', serverUrl: 'https://github.com', repo: { owner: 'quetzal', repo: 'lyon' },
+      actor: '', serverUrl: 'https://github.com', apiUrl: 'https://api.github.com', repo: { owner: 'quetzal', repo: 'lyon' },
     };
     const { git } = runnerContext(github, {});
     assert.equal(git.sha, 'c'.repeat(40));
     assert.equal(git.repositoryUrl, 'https://github.com/quetzal/lyon');
     assert.equal(git.runId, undefined);
+  });
+});
+
+describe('the pull request of the event', () => {
+  const pull = (head: string, sha: unknown = 'b'.repeat(40)) => ({
+    number: 7,
+    pull_request: { number: 7, head: { sha, repo: { full_name: head } }, base: { repo: { full_name: 'quetzal/paris' } } },
+  });
+
+  it('is read from a pull_request event: its number, head commit and API root', () => {
+    const { pullRequest } = contextWith({ ...RUNNER, GITHUB_EVENT_NAME: 'pull_request', GITHUB_API_URL: 'https://ghe.example/api/v3' }, pull('quetzal/paris'));
+    assert.deepEqual(pullRequest, {
+      owner: 'quetzal', repo: 'paris', number: 7, headSha: 'b'.repeat(40), fromFork: false, eventName: 'pull_request',
+      apiUrl: 'https://ghe.example/api/v3', serverUrl: 'https://github.example',
+    });
+  });
+
+  it('knows a pull request from a fork, and a head SHA that is not one falls back to the run\'s', () => {
+    const { pullRequest } = contextWith({ ...RUNNER, GITHUB_EVENT_NAME: 'pull_request_target' }, pull('someone/paris', 'x'.repeat(40)));
+    assert.equal(pullRequest?.fromFork, true);
+    assert.equal(pullRequest?.headSha, 'a'.repeat(40));
+  });
+
+  it('is none on a push, or when the event has no pull request number', () => {
+    assert.equal(contextWith(RUNNER, pull('quetzal/paris')).pullRequest, undefined);
+    assert.equal(contextWith({ ...RUNNER, GITHUB_EVENT_NAME: 'pull_request' }, { pull_request: { number: '7' } }).pullRequest, undefined);
   });
 });

@@ -29,6 +29,9 @@ const FIXTURE: Record<string, string> = {
   // A type-only cycle across folders (image <-> state-machine): forbidden.
   'src/state-machine/step.ts': "import type { ImageUse } from '../image/use.ts';\nexport type MachinePlan = { use: ImageUse };\n",
   'src/image/use.ts': "import type { MachinePlan } from '../state-machine/step.ts';\nexport type ImageUse = { machine?: MachinePlan };\n",
+  // The picture stands on the ground alone: not on validate.
+  'src/validate/check.ts': "export const check = () => 1;\n",
+  'src/picture/draw.ts': "import { check } from '../validate/check.ts';\nexport const draw = check;\n",
   // The doors never import each other.
   'src/cli/main.ts': "import { run } from '../action/main.ts';\nexport const main = run;\n",
   'src/action/main.ts': "export const run = () => 0;\n",
@@ -63,6 +66,7 @@ it('the layer rule reports a floor importing a family, runtime imports across fa
     'no-cross-folder-type-cycle: src/image/use.ts -> src/state-machine/step.ts',
     'no-runtime-cycle: src/ground/log.ts -> src/image/step.ts',
     'no-runtime-cycle: src/scenarios/a.ts -> src/scenarios/b.ts',
+    'picture-imports-ground-only: src/picture/draw.ts -> src/validate/check.ts',
   ]);
 });
 

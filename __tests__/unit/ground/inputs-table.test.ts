@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { BOOLEAN_INPUTS, INPUT_OPTIONS, expandBareBooleans } from '../../../src/cli/options.ts';
+import { ACTION_ONLY_INPUTS, BOOLEAN_INPUTS, INPUT_OPTIONS, expandBareBooleans } from '../../../src/cli/options.ts';
 import { InputError } from '../../../src/ground/errors.ts';
 import { getBoolean, getInteger, getNumber, quoted, type InputGetter } from '../../../src/ground/inputs.ts';
 import { parseSettings } from '../../../src/ground/settings/index.ts';
@@ -36,8 +36,8 @@ describe('every input of action.yml, in every place', () => {
     assert.deepEqual(inputNames.filter((name) => !read.includes(name)), [], 'in action.yml but never read by parseSettings');
   });
 
-  it('the CLI has an option for exactly the inputs of action.yml', () => {
-    const options: string[] = [...INPUT_OPTIONS];
+  it('the CLI has an option for exactly the inputs of action.yml but the Action\'s own (the pull-request comment)', () => {
+    const options: string[] = [...INPUT_OPTIONS, ...ACTION_ONLY_INPUTS];
     assert.deepEqual(options.filter((name) => !inputNames.includes(name)), [], 'in INPUT_OPTIONS but not in action.yml');
     assert.deepEqual(inputNames.filter((name) => !options.includes(name)), [], 'in action.yml but not in INPUT_OPTIONS');
   });
@@ -50,7 +50,13 @@ describe('every input of action.yml, in every place', () => {
         assert.notEqual(input.required, true, 'an input with a default in the parser is never required');
       });
 
-      if (input.default !== undefined) {
+      if (typeof input.default === 'string' && input.default.startsWith('${{')) {
+        it(`its default ${JSON.stringify(input.default)} is an expression the runner fills in, and unset means none`, () => {
+          assert.equal(name, 'github-token', 'only the token defaults to an expression');
+          assert.equal(settingsFrom({}).comment.token, undefined);
+          assert.equal(settingsFrom({ [name]: 'ghs_example' }).comment.token, 'ghs_example');
+        });
+      } else if (input.default !== undefined) {
         it(`its documented default ${JSON.stringify(input.default)} is what the parser yields when unset`, () => {
           assert.equal(typeof input.default, 'string', 'defaults are quoted strings, as the runner passes them');
           assert.deepEqual(settingsFrom({ [name]: input.default as string }), settingsFrom({}));

@@ -17,6 +17,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       ],
       names: { bucket: { value: 'quetzal-paris', source: '.env line 1 (AWS_ECR_REPO_NAME)' } },
     },
+    definitionFile: file('step-functions.json'),
     steps: [
       { step: 'image', status: 'built and pushed', seconds: 12.34, details: [['Image', 'repo@sha256:abc']], outputs: {} },
       { step: 'scenarios', status: 'synced', details: [], outputs: {}, markdown: '| Prefix | Result |\n| --- | --- |\n| `base/` | synced |' },
@@ -56,5 +57,28 @@ describe('the job summary', () => {
 
   it('names an input problem without a file', () => {
     assert.equal(findingLocation({ severity: 'error', rule: 'names/missing', file: '', message: 'x' }, workspace), '(inputs)');
+  });
+
+  it('draws the pipeline, the state with an error marked, and in a plan the changed states; none without a definition', () => {
+    const definitionText = '{\n  "StartAt": "A",\n  "States": {\n    "A": { "Type": "Pass", "Next": "B" },\n    "B": { "Type": "Succeed" }\n  }\n}';
+    const validation = { ...result().validation, definitionText };
+    validation.findings = [{ severity: 'error', rule: 'asl/x', file: file('step-functions.json'), line: 4, message: 'A is wrong.' }];
+    const deployed = { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', End: true } } };
+    const planned = { StartAt: 'A', States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Succeed' } } };
+    const markdown = renderSummary(result({ validation, comparison: { deployed, planned } }), workspace, '1.2.3');
+    assert.match(markdown, /### The pipeline\n\n```mermaid\nflowchart TD\n/);
+    assert.match(markdown, /^ {2}class s1 error$/m);
+    assert.match(markdown, /^ {2}class s2 changed$/m);
+    assert.match(markdown, /^🟥 error · 🟦 changed$/m);
+    assert.doesNotMatch(renderSummary(result(), workspace, '1.2.3'), /### The pipeline/);
+  });
+
+  it('in a rollback, draws the release\'s definition, not the checkout\'s', () => {
+    const deployed = { StartAt: 'New', States: { New: { Type: 'Succeed' } } };
+    const planned = { StartAt: 'Old', States: { Old: { Type: 'Succeed' } } };
+    const validation = { ...result().validation, definitionText: JSON.stringify(deployed) };
+    const markdown = renderSummary(result({ rollbackTo: 'v1.0.0', validation, comparison: { deployed, planned } }), workspace, '1.2.3');
+    assert.match(markdown, /s1\(\["Old"\]\)/);
+    assert.match(markdown, /subgraph qRemoved \["removed"\]\n {4}s\d+\["New"\]/);
   });
 });

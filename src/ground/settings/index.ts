@@ -3,6 +3,7 @@
  * and docker/build-push-action's context do): a bad input fails the run at once, naming it, in every mode.
  */
 import { inputError, type InputGetter } from '../inputs.ts';
+import { parseCommentSettings, type CommentSettings } from './comment.ts';
 import { parseDeploySettings, type DeploySettings } from './deploy.ts';
 import { parseLockSettings, type LockSettings } from './lock.ts';
 import { parseModelSettings, type ModelSettings, type RunContext } from './model.ts';
@@ -17,6 +18,8 @@ export interface Settings {
   sync: SyncSettings;
   /** The deploy lock. */
   lock: LockSettings;
+  /** The pull-request comment (the Action's alone). */
+  comment: CommentSettings;
 }
 
 export function parseSettings(get: InputGetter, context: RunContext): Settings {
@@ -25,6 +28,7 @@ export function parseSettings(get: InputGetter, context: RunContext): Settings {
     deploy: parseDeploySettings(get),
     sync: parseSyncSettings(get),
     lock: parseLockSettings(get),
+    comment: parseCommentSettings(get),
   };
   const { mode } = settings.model;
   if (mode === 'rollback' && settings.deploy.rollbackTo === undefined) {
@@ -41,4 +45,4 @@ export function parseSettings(get: InputGetter, context: RunContext): Settings {
   return settings;
 }
 
-export type { DeploySettings, LockSettings, ModelSettings, RunContext, SyncSettings };
+export type { CommentSettings, DeploySettings, LockSettings, ModelSettings, RunContext, SyncSettings };
