@@ -65,9 +65,13 @@ describe('a pull request is hostile text', () => {
 
   it('renders names in the summary as text, not HTML, and keeps each table row whole', () => {
     assert.doesNotMatch(outsideCodeSpans(run.summary), /(?<!\\)<img/);
-    const rows = run.summary.split('\n').filter((line) => line.includes('forged-by-state'));
+    const [before, picture = '', after = ''] = run.summary.split(/^```mermaid\n|^```$/m);
+    const rows = `${before}${after}`.split('\n').filter((line) => line.includes('forged-by-state'));
     assert.ok(rows.length > 0);
     for (const row of rows) assert.match(row, /^\| .* \|$/, `one whole row: ${row}`);
+    // In the picture the name is one node's label, every character with a meaning in Mermaid as a code.
+    const nodes = picture.split('\n').filter((line) => line.includes('forged-by-state'));
+    assert.deepEqual(nodes, ['  s5["missing: B ::warning::forged-by-state #91;2J #35;#35;#91;add-mask#93;x #124; #96;…"]']);
   });
 
   it('gives no output for a name that failed its check', () => {
