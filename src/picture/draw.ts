@@ -55,9 +55,9 @@ export function drawDefinition(definition: unknown, options: DrawOptions = {}): 
   const fits = (drawing: Drawing) => drawing.text.length <= limits.maxTextLength && drawing.edges <= limits.maxEdges;
   const full = states <= limits.maxStates ? new Drawing(options, false).draw(top) : undefined;
   if (full && fits(full)) return { mermaid: full.text, folded: false, states, legend: full.legend() };
-  const folded = new Drawing(options, true).draw(top);
-  const count = states.toLocaleString('en-US');
-  if (!fits(folded)) {
+  const count = String(states).replace(/\B(?=(\d{3})+$)/g, ',');
+  const folded = transitionsAtTop(top) < limits.maxEdges ? new Drawing(options, true).draw(top) : undefined;
+  if (folded === undefined || !fits(folded)) {
     return { folded: true, states, legend: '', note: `${count} states: too many to draw within GitHub's Mermaid limits, even folded.` };
   }
   const why = states > limits.maxStates ? `${count} states are more than ${limits.maxStates}` : `drawn whole, the picture is past GitHub's Mermaid limits`;
@@ -203,6 +203,17 @@ class Drawing {
     });
     return MARK_ORDER.find((mark) => found.has(mark));
   }
+}
+
+/** The edges a folded drawing would have, counted without drawing: more than maxEdges and it is not drawn. */
+function transitionsAtTop(top: Scope): number {
+  let count = 1;
+  for (const state of Object.values(top.states)) {
+    if (!isObject(state)) continue;
+    count += Number(typeof state.Next === 'string') + Number(state.End === true || state.Type === 'Succeed' || state.Type === 'Fail');
+    count += (Array.isArray(state.Choices) ? state.Choices.length : 0) + Number(state.Default !== undefined) + (Array.isArray(state.Catch) ? state.Catch.length : 0);
+  }
+  return count;
 }
 
 function shapeOf(type: string | undefined): Shape {
