@@ -94,7 +94,7 @@ describe('the picture in a real browser', () => {
     const names = [
       'say "hi"', "it's [1] {2} (3) <4>", '#35; #quot; &amp; &lt;b&gt;', 'end', 'subgraph', 'click', 'style', 'classDef',
       'a --> b', 'a -.-> b ==> c', '%% not a comment', '|pipe|', 'back`tick`', 'semi;colon', 'émoji 🚇 métro', 'two\nlines\r\nhere',
-      'tab\there', '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'a'.repeat(200), '\u202eevil\u202c', 'a:b/c\\d',
+      'tab\there', '', ' ', '<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'a'.repeat(200), '\u202eevil\u202c', 'a:b/c\\d',
     ];
     const states: Record<string, unknown> = {};
     names.forEach((name, index) => {

@@ -22,13 +22,15 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/gu;
 export function labelText(text: string, max = 60): string {
   const characters = Array.from(text.replace(CONTROL, ' '));
   const clipped = characters.length > max ? [...characters.slice(0, max - 1), '…'] : characters;
-  return clipped
+  const label = clipped
     .map((character) => {
       const code = character.codePointAt(0) ?? 0;
       if (PLAIN.test(character) || (code > 0x7f && !INVISIBLE.test(character))) return character;
       return `#${code};`;
     })
     .join('');
+  // Mermaid refuses an empty label (`[""]`): a state named "" is drawn blank.
+  return label === '' ? ' ' : label;
 }
 
 /** Line breaks between the parts of a label (each part already escaped). */

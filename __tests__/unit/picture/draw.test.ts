@@ -37,6 +37,10 @@ describe('labels', () => {
     assert.equal(labelText('\u202eevil'), '#8238;evil');
   });
 
+  it('draws a state named "" blank: Mermaid refuses an empty label', () => {
+    assert.equal(labelText(''), ' ');
+  });
+
   it('clips a long name to 60 characters, counting emoji as one', () => {
     assert.equal(labelText('a'.repeat(100)), `${'a'.repeat(59)}…`);
     assert.equal(Array.from(labelText('🚇'.repeat(80))).length, 60);
