@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, NO_AWS, CLI, copyModel, runAction, spawnNode } from '../helpers/action.ts';
+import { FIXTURES, NO_AWS, CLI, ROOT, copyModel, runAction, spawnNode } from '../helpers/action.ts';
 
 
 describe('validate mode, the pull-request check', () => {
@@ -121,5 +121,53 @@ describe('files saved by Windows editors', () => {
     assert.equal(run.outputs.bucket, 'quetzal-paris');
     const warnings = run.annotations.filter((annotation) => annotation.level === 'warning');
     assert.deepEqual(warnings.map((warning) => [warning.file, warning.line, warning.title]), [['paris/step-functions.json', 1, 'definition/byte-order-mark']]);
+  });
+});
+
+describe('the two kinds of model', () => {
+  it('finds a Lambda model by its step-functions.json, and says so', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris' }, env: NO_AWS });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.match(run.summary, /A \*\*Lambda model\*\*: one notebook per Lambda invocation, chained by the state machine \(it has step-functions\.json\)/);
+  });
+
+  it('validates an ECS model (steps.json, no step-functions.json) with no finding about a definition', async () => {
+    const { workspace, model } = copyModel(path.join(ROOT, 'example', 'quetzal-example'));
+    fs.rmSync(path.join(model, 'step-functions.json'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'quetzal-example' }, env: NO_AWS });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.deepEqual(run.annotations.filter((annotation) => annotation.level !== 'notice'), []);
+    assert.match(run.summary, /An \*\*ECS model\*\*: every notebook of steps\.json in one ECS task \(it has steps\.json and no step-functions\.json\)/);
+    assert.doesNotMatch(run.summary, /### The pipeline/, 'no state machine, no picture');
+  });
+
+  it('puts steps.json findings on their lines: a missing notebook, a bad shape', async () => {
+    const { workspace, model } = copyModel(path.join(ROOT, 'example', 'quetzal-example'));
+    fs.rmSync(path.join(model, 'step-functions.json'));
+    const steps = path.join(model, 'steps.json');
+    const text = fs.readFileSync(steps, 'utf8').replace('A20_assignment.ipynb', 'A21_gone.ipynb').replace('"name": "outputs",', '"name": 7,');
+    fs.writeFileSync(steps, text);
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'quetzal-example' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    const errors = run.annotations.filter((annotation) => annotation.level === 'error' && annotation.file === 'quetzal-example/steps.json');
+    const lineOf = (needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
+    assert.deepEqual(errors.map((error) => [error.title, error.line]), [['steps/notebook-missing', lineOf('A21_gone')], ['steps/shape', lineOf('"name": 7')]]);
+  });
+
+  it('takes input model-kind over what the folder shows', async () => {
+    const { workspace } = copyModel(path.join(FIXTURES, 'paris'));
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'paris', 'model-kind': 'ecs' }, env: NO_AWS });
+    assert.match(run.summary, /An \*\*ECS model\*\*.*\(input \\`model-kind\\`\)/);
+  });
+});
+
+describe('an ECS model asked to deploy', () => {
+  it('stops before any AWS call: the Lambda steps never run for it', async () => {
+    const { workspace, model } = copyModel(path.join(ROOT, 'example', 'quetzal-example'));
+    fs.rmSync(path.join(model, 'step-functions.json'));
+    const run = await runAction({ workspace, eventName: 'push', inputs: { 'model-folder': 'quetzal-example', mode: 'deploy', 'aws-region': 'ca-central-1' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /::error::quetzal-example is an ECS model \(it has steps\.json and no step-functions\.json\), and this version of the action deploys Lambda models only: it wrote nothing\./);
   });
 });

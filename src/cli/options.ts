@@ -3,7 +3,7 @@
  * or `--name=value`. Inputs that are true/false may be given alone: `--force-build`.
  */
 export const INPUT_OPTIONS = [
-  'mode', 'model-folder', 'env-file', 'definition', 'ecr-repository', 'lambda-function', 'bucket', 'state-machine',
+  'mode', 'model-folder', 'model-kind', 'env-file', 'definition', 'ecr-repository', 'lambda-function', 'bucket', 'state-machine',
   'aws-region', 'definition-substitutions', 'fail-on-warnings', 'steps', 'build-context', 'dockerfile', 'build-args',
   'image-tag', 'force-build', 'publish', 'alias', 'wait-timeout-minutes', 'rollback', 'max-attempts', 'scenarios',
   'delete-removed', 'keep', 'locked', 'on-conflict', 'upload-concurrency', 'docs-folder', 'lock-timeout-minutes',

@@ -62,6 +62,13 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   const { settings, validation, logger, git } = run;
   const { model, deploy } = settings;
   const { names } = validation;
+  if (model.kind === 'ecs') {
+    // A Lambda base image does not run as a task, nor an ECS image in Lambda: the Lambda steps never run for it.
+    return failed(
+      `${model.modelName} is an ECS model (${model.kindSource}), and this version of the action deploys Lambda models only: it wrote nothing.`,
+      'Run `mode: validate` for it, or set `model-kind: lambda` if the model runs on Lambda.',
+    );
+  }
   if (model.region === undefined) {
     return failed('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
   }

@@ -1,4 +1,4 @@
-import type { Mode } from '../ground/settings/model.ts';
+import type { Mode, ModelKind } from '../ground/settings/model.ts';
 import type { Settings } from '../ground/settings/index.ts';
 import type { Finding } from '../ground/findings.ts';
 import { countBySeverity } from '../ground/findings.ts';
@@ -20,6 +20,8 @@ export interface RunResult {
   /** A rollback's release (input `to`), also when planned. */
   rollbackTo?: string;
   validation: ValidationResult;
+  /** The model's kind, and how it was found. */
+  kind: { value: ModelKind; source: string };
   /** The definition's path (findings in it mark the picture's states). */
   definitionFile: string;
   /** One report per deploy step, in order (plan and deploy modes). */
@@ -48,6 +50,7 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
     mode: config.mode,
     rollbackTo: settings.deploy.rollbackTo,
     validation,
+    kind: { value: config.kind, source: config.kindSource },
     definitionFile: config.definitionFile,
     steps: [],
     outputs: validationOutputs(validation),

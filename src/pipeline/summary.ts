@@ -7,6 +7,8 @@ import type { RunResult } from './run.ts';
 
 const ICONS = { error: '❌', warning: '⚠️', notice: 'ℹ️' } as const;
 
+const KIND_LABELS = { lambda: 'A **Lambda model**: one notebook per Lambda invocation, chained by the state machine', ecs: 'An **ECS model**: every notebook of steps.json in one ECS task' } as const;
+
 /** Where a finding points, relative to the workspace: `model/step-functions.json:12:5`. */
 export function findingLocation(finding: Finding, workspace: string): string {
   if (finding.file === '') return '(inputs)';
@@ -35,6 +37,8 @@ export function renderSummary(result: RunResult, workspace: string, version: str
   const title = result.rollbackTo === undefined ? result.mode : `${result.mode === 'plan' ? 'plan of a rollback' : 'rollback'} to ${mdCode(result.rollbackTo)}`;
   const model = options.modelFolder === undefined ? '' : ` · ${mdCode(options.modelFolder)}`;
   lines.push(`## Quetzal deploy — ${title}${model}`, '', verdict, '');
+  // The source is the action's own words (an input's name, a file name of the model folder's settings).
+  lines.push(`${KIND_LABELS[result.kind.value]} (${mdText(result.kind.source)})`, '');
   if (result.rollbackTo !== undefined) {
     lines.push(
       '> A rollback puts back the state machine\'s definition, the Lambda\'s image and IMAGE_TAG, and the alias (input `alias`). Scenario data in the bucket is not rolled back, and the image\'s repository keeps every tag.',

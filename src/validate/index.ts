@@ -6,6 +6,7 @@ import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { checkSmokeTest } from './smoke-test.ts';
+import { checkStepsFile } from './steps-file.ts';
 import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
 import { readAtMost } from './read-at-most.ts';
@@ -88,6 +89,8 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
       column: 1,
       message: `The definition ${path.basename(config.definitionFile)} is ${definition.tooLarge}; Step Functions accepts at most ${MAX_DEFINITION_BYTES} bytes (1 MB). Split it (e.g. into nested state machines) or shorten it. The action did not read it further.`,
     });
+  } else if (definitionText === undefined && config.kind === 'ecs') {
+    // An ECS model runs its notebooks from steps.json: it needs no state machine.
   } else if (definitionText === undefined) {
     findings.push({
       severity: 'error',
@@ -118,6 +121,7 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   }
 
   findings.push(...checkModelFolder(config.modelFolder, config.modelName));
+  findings.push(...checkStepsFile(config.stepsFile, config.modelFolder, config.kind === 'ecs'));
   if (config.smokeTestFile !== undefined) findings.push(...checkSmokeTest(config.smokeTestFile));
   for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
   return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText };

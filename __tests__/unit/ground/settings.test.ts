@@ -180,3 +180,28 @@ describe('a rollback and the smoke run, as inputs', () => {
     assert.throws(() => settings({ 'smoke-test': '../../etc/passwd' }), /Input `smoke-test` is "\.\.\/\.\.\/etc\/passwd", which is outside the workspace/);
   });
 });
+
+describe('the model kind', () => {
+  const folder = (files: string[]) => {
+    const space = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-'));
+    fs.mkdirSync(path.join(space, 'm'));
+    for (const file of files) fs.writeFileSync(path.join(space, 'm', file), '[]');
+    return (values: Record<string, string> = {}) => parseModelSettings(inputs({ 'model-folder': 'm', ...values }), { workspace: space });
+  };
+
+  it('is lambda with a step-functions.json, ecs with a steps.json alone, lambda by default', () => {
+    assert.deepEqual(pick(folder(['step-functions.json', 'steps.json'])()), { kind: 'lambda', kindSource: 'it has step-functions.json' });
+    assert.deepEqual(pick(folder(['steps.json'])()), { kind: 'ecs', kindSource: 'it has steps.json and no step-functions.json' });
+    assert.deepEqual(pick(folder([])()), { kind: 'lambda', kindSource: 'neither step-functions.json nor steps.json: a Lambda model, the default' });
+  });
+
+  it('is what input model-kind says, when it says one', () => {
+    assert.deepEqual(pick(folder(['step-functions.json'])({ 'model-kind': 'ecs' })), { kind: 'ecs', kindSource: 'input `model-kind`' });
+    assert.deepEqual(pick(folder(['steps.json'])({ 'model-kind': 'Lambda' })), { kind: 'lambda', kindSource: 'input `model-kind`' });
+    assert.throws(() => folder([])({ 'model-kind': 'fargate' }), /Input `model-kind` is "fargate": use one of auto, lambda, ecs/);
+  });
+});
+
+function pick({ kind, kindSource }: { kind: string; kindSource: string }) {
+  return { kind, kindSource };
+}

@@ -19,6 +19,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       names: {},
       definitionText: DEFINITION,
     },
+    kind: { value: 'lambda', source: 'it has step-functions.json' },
     definitionFile: file('step-functions.json'),
     steps: [
       { step: 'state-machine', status: 'would update', details: [['Definition', 'differs']], outputs: {}, markdown: '```diff\n- $.States.A.Next: "B"\n+ $.States.A.Next: "C"\n```' },

@@ -17,6 +17,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
       ],
       names: { bucket: { value: 'quetzal-paris', source: '.env line 1 (AWS_ECR_REPO_NAME)' } },
     },
+    kind: { value: 'lambda', source: 'it has step-functions.json' },
     definitionFile: file('step-functions.json'),
     steps: [
       { step: 'image', status: 'built and pushed', seconds: 12.34, details: [['Image', 'repo@sha256:abc']], outputs: {} },

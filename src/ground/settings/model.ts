@@ -7,6 +7,12 @@ import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
 /** `rollback` goes back to an earlier release (input `to`); `plan` with `to` plans that rollback. */
 export type Mode = 'validate' | 'plan' | 'deploy' | 'rollback';
 
+/**
+ * The two kinds of Quetzal model: `lambda` runs one notebook per Lambda invocation, chained by the state machine
+ * (step-functions.json); `ecs` runs every notebook of a steps.json list in one ECS task.
+ */
+export type ModelKind = 'lambda' | 'ecs';
+
 /** Facts about where the run happens, given by the door (the Action's runner, or the CLI's shell). */
 export interface RunContext {
   /** Absolute folder that relative inputs are resolved from (GITHUB_WORKSPACE, or the CLI's working folder). */
@@ -34,6 +40,12 @@ export interface ModelSettings {
   failOnWarnings: boolean;
   /** The smoke run's execution input (input `smoke-test`, a JSON file of the model folder); undefined: no smoke run. */
   smokeTestFile?: string;
+  /** Which kind of model it is (input `model-kind`, or found from the folder). */
+  kind: ModelKind;
+  /** How the kind was found, for the summary: `input model-kind`, `it has step-functions.json`, ... */
+  kindSource: string;
+  /** The model's steps.json: the web app reads it for both kinds; an ECS model's task runs it. */
+  stepsFile: string;
   /** The docs folder (input `docs-folder`), relative to the model folder: the sync uploads it to `_common/docs/`, validate checks it. */
   docsFolder: string;
 }
@@ -88,13 +100,17 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     });
   }
 
+  const definitionFile = inWorkspace('definition', () => path.join(modelFolder, 'step-functions.json'));
+  const stepsFile = path.join(modelFolder, 'steps.json');
   return {
     mode,
     workspace,
     modelFolder,
     modelName: path.basename(modelFolder),
     envFile: inWorkspace('env-file', () => path.join(modelFolder, '.env')),
-    definitionFile: inWorkspace('definition', () => path.join(modelFolder, 'step-functions.json')),
+    definitionFile,
+    ...modelKind(get, definitionFile, stepsFile),
+    stepsFile,
     nameOverrides,
     region,
     substitutions,
@@ -102,6 +118,19 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     docsFolder: parseDocsFolder(get),
     smokeTestFile: get('smoke-test').trim() === '' ? undefined : inWorkspace('smoke-test', () => modelFolder, modelFolder),
   };
+}
+
+/** Input `model-kind`, or the kind the folder shows: a definition makes a Lambda model, a steps.json alone an ECS one. */
+function modelKind(get: InputGetter, definitionFile: string, stepsFile: string): { kind: ModelKind; kindSource: string } {
+  const requested = getChoice(get, 'model-kind', ['auto', 'lambda', 'ecs'] as const, 'auto');
+  if (requested !== 'auto') return { kind: requested, kindSource: 'input `model-kind`' };
+  if (isFile(definitionFile)) return { kind: 'lambda', kindSource: `it has ${path.basename(definitionFile)}` };
+  if (isFile(stepsFile)) return { kind: 'ecs', kindSource: `it has steps.json and no ${path.basename(definitionFile)}` };
+  return { kind: 'lambda', kindSource: `neither ${path.basename(definitionFile)} nor steps.json: a Lambda model, the default` };
+}
+
+function isFile(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
 }
 
 const EXAMPLES: Record<string, string> = {

@@ -1,11 +1,10 @@
-import { readdirSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Node } from 'jsonc-parser';
 import type { VisitedState } from './asl.ts';
 import type { Report } from './report.ts';
 import { isJsonataString } from './jsonata.ts';
 import { fieldMap, isObject, stringValue } from './tree.ts';
 import { isLambdaArn, lambdaFunctionNameOf } from '../../ground/names.ts';
+import { FolderListing, notebookProblem, type NotebookProblem } from '../notebook-path.ts';
 
 /**
  * Rules specific to Quetzal models: each step is a Lambda invocation whose payload names the notebook to run,
@@ -13,8 +12,6 @@ import { isLambdaArn, lambdaFunctionNameOf } from '../../ground/names.ts';
  * `quetzal-api-auth` function).
  */
 const SHARED_AUTH_FUNCTION = 'quetzal-api-auth';
-
-const NOTEBOOK_EXTENSIONS = ['.ipynb', '.py'];
 
 export interface QuetzalContext {
   modelFolder: string;
@@ -24,7 +21,7 @@ export interface QuetzalContext {
 export class QuetzalChecker {
   readonly #report: Report;
   readonly #context: QuetzalContext;
-  readonly #folders = new Map<string, Set<string> | null>();
+  readonly #listing = new FolderListing();
 
   constructor(report: Report, context: QuetzalContext) {
     this.#report = report;
@@ -52,24 +49,6 @@ export class QuetzalChecker {
     }
   }
 
-  /**
-   * Whether a file exists, by listing its folder once (a model names many notebooks of few folders). Names are
-   * compared exactly, as on the Linux Lambda runtime, even where the local file system ignores case.
-   */
-  #exists(path: string): boolean {
-    const folder = dirname(path);
-    let files = this.#folders.get(folder);
-    if (files === undefined) {
-      try {
-        files = new Set(readdirSync(folder, { withFileTypes: true }).filter((entry) => !entry.isDirectory()).map((entry) => entry.name));
-      } catch {
-        files = null;
-      }
-      this.#folders.set(folder, files);
-    }
-    return files !== null && files.has(basename(path));
-  }
-
   #checkNotebook(stateName: string, node: Node): void {
     const report = this.#report;
     const value = stringValue(node);
@@ -78,24 +57,14 @@ export class QuetzalChecker {
       return;
     }
     if (value.includes('${') || value.includes('<') || isJsonataString(value)) return; // filled in later
-    if (!NOTEBOOK_EXTENSIONS.some((extension) => value.endsWith(extension))) {
-      report.error('quetzal/notebook-path', node.offset, `"notebook_path" of state "${stateName}" is "${value}", which is not a notebook: name a .ipynb (or .py) file of the model folder.`);
-      return;
-    }
-    if (value.includes('\\')) {
-      report.error('quetzal/notebook-path', node.offset, `"notebook_path" of state "${stateName}" is "${value}", with backslashes: the Lambda runs Linux, which reads them as part of the name. Write "${value.replace(/\\/g, '/')}".`);
-      return;
-    }
-    const folder = this.#context.modelFolder;
-    const full = resolve(folder, value);
-    const inside = relative(folder, full);
-    if (isAbsolute(value) || inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside)) {
-      report.error('quetzal/notebook-path', node.offset, `"notebook_path" of state "${stateName}" is "${value}", which is outside the model folder: give a path relative to the model folder (e.g. "notebooks/A10_step.ipynb").`);
-      return;
-    }
-    if (!this.#exists(full)) {
-      report.error('quetzal/notebook-missing', node.offset, `Notebook "${value}" of state "${stateName}" does not exist in the model folder (looked for ${full}): fix "notebook_path" or add the notebook.`);
-    }
+    const { problem, full } = notebookProblem(value, this.#context.modelFolder, this.#listing);
+    const messages: Record<NotebookProblem, string> = {
+      'not-a-notebook': `"notebook_path" of state "${stateName}" is "${value}", which is not a notebook: name a .ipynb (or .py) file of the model folder.`,
+      backslashes: `"notebook_path" of state "${stateName}" is "${value}", with backslashes: the Lambda runs Linux, which reads them as part of the name. Write "${value.replace(/\\/g, '/')}".`,
+      outside: `"notebook_path" of state "${stateName}" is "${value}", which is outside the model folder: give a path relative to the model folder (e.g. "notebooks/A10_step.ipynb").`,
+      missing: `Notebook "${value}" of state "${stateName}" does not exist in the model folder (looked for ${full}): fix "notebook_path" or add the notebook.`,
+    };
+    if (problem !== undefined) report.error(problem === 'missing' ? 'quetzal/notebook-missing' : 'quetzal/notebook-path', node.offset, messages[problem]);
   }
 
   #checkFunctionName(stateName: string, node: Node): void {
