@@ -1,6 +1,6 @@
 // The layer rule for src/ (npm run check:layers; proved in __tests__/unit/docs/layers.test.ts).
 // Folders are layers that point down only:
-//   doors (action, cli; src/index.ts on top) -> pipeline -> families (image, lambda, state-machine, scenarios, lock, smoke)
+//   doors (action, cli; src/index.ts on top) -> pipeline -> families (image, lambda, state-machine, ecs, scenarios, lock, smoke)
 //   -> validate, picture -> ground (+ src/version.ts)
 // A family may use another family's types (`import type`), never its runtime code.
 // Cycles: a cycle made only of runtime imports always fails. A cycle that closes through a type-only import is
@@ -10,7 +10,7 @@
 // and loads the module: write cross-family type imports as `import type { A }`.
 // ESM (the package is "type": "module"); dependency-cruiser 18 loads .js/.cjs/.mjs configs with import().
 
-const FAMILIES = '(image|lambda|state-machine|scenarios|lock|smoke)';
+const FAMILIES = '(image|lambda|state-machine|ecs|scenarios|lock|smoke)';
 
 /**
  * @param {string} name

@@ -161,13 +161,3 @@ describe('the two kinds of model', () => {
     assert.match(run.summary, /An \*\*ECS model\*\*.*\(input \\`model-kind\\`\)/);
   });
 });
-
-describe('an ECS model asked to deploy', () => {
-  it('stops before any AWS call: the Lambda steps never run for it', async () => {
-    const { workspace, model } = copyModel(path.join(ROOT, 'example', 'quetzal-example'));
-    fs.rmSync(path.join(model, 'step-functions.json'));
-    const run = await runAction({ workspace, eventName: 'push', inputs: { 'model-folder': 'quetzal-example', mode: 'deploy', 'aws-region': 'ca-central-1' }, env: NO_AWS });
-    assert.equal(run.exitCode, 1);
-    assert.match(run.stdout, /::error::quetzal-example is an ECS model \(it has steps\.json and no step-functions\.json\), and this version of the action deploys Lambda models only: it wrote nothing\./);
-  });
-});

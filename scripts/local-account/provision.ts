@@ -1,7 +1,9 @@
 // What terraform creates for one Quetzal model, in the local account (moto + the local "ECR" registry):
 //   S3 bucket <name>; ECR repository <name>; IAM roles <name>-lambda and <name>-sfn; a placeholder image built
 //   FROM scratch and really pushed to <registry>/<name>:placeholder; Lambda function <name> (PackageType Image,
-//   x86_64, env BUCKET_NAME=<name>) running it; state machine <name> with a placeholder definition.
+//   x86_64, env BUCKET_NAME=<name>) running it; state machine <name> with a placeholder definition; ECS cluster
+//   <name> and the Fargate task-definition family <name>-task whose one container, <name>, runs the placeholder
+//   (env BUCKET_NAME=<name>, its own execution and task roles), as the backend's infra/modules/ecs does.
 // Idempotent: what already exists is kept as it is. Reads the account from the environment (STATE_DIR/env).
 // Usage: node provision.ts <model-name>   (provision.sh sources the env file and runs this)
 import { execFile } from 'node:child_process';
@@ -13,6 +15,7 @@ import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/clien
 import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateClusterCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 
 const run = promisify(execFile);
 
@@ -187,7 +190,46 @@ export async function provisionModel(name: string): Promise<void> {
       ['StateMachineAlreadyExists'],
     );
   })();
-  await Promise.all([functionReady, machineReady]);
+  await Promise.all([functionReady, machineReady, provisionEcs(name, region, registryHost)]);
+}
+
+/** The ECS cluster and task-definition family terraform makes for every model (infra/modules/ecs). */
+async function provisionEcs(name: string, region: string, registryHost: string): Promise<void> {
+  const ecs = new ECSClient({ region });
+  await ecs.send(new CreateClusterCommand({ clusterName: name }));
+  const family = `${name}-task`;
+  const active = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family })).then(
+    (answer) => answer.taskDefinition?.status === 'ACTIVE',
+    () => false,
+  );
+  if (active) {
+    console.log(`exists  ECS task definition ${family}`);
+    return;
+  }
+  const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [`arn:aws:s3:::${name}/*`] }] };
+  const [executionRole, taskRole] = await Promise.all([ensureRole(`ecs-${name}-exec-role`, 'ecs-tasks.amazonaws.com', policy), ensureRole(`ecs-${name}-task-role`, 'ecs-tasks.amazonaws.com', policy)]);
+  await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '1024',
+      memory: '4096',
+      executionRoleArn: executionRole,
+      taskRoleArn: taskRole,
+      containerDefinitions: [
+        {
+          name,
+          image: `${registryHost}/${name}:${PLACEHOLDER_TAG}`,
+          essential: true,
+          environment: [{ name: 'BUCKET_NAME', value: name }],
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/aws/ecs/${name}`, 'awslogs-region': region, 'awslogs-stream-prefix': 'ecs' } },
+        },
+      ],
+      tags: [{ key: 'terraform', value: 'true' }],
+    }),
+  );
+  console.log(`created ECS cluster ${name} and task definition ${family}`);
 }
 
 if (import.meta.main) {

@@ -17,10 +17,25 @@ export interface DeployTarget {
   /** State machine name or ARN. */
   stateMachine: string;
   bucketName: string;
+  /** An ECS model's task-definition family and cluster. */
+  taskFamily?: string;
+  cluster?: string;
 }
 
-/** A resource a step needs checked, by the kind its name has (src/ground/names.ts). */
-export type Resource = ResourceKind;
+/** A resource a step needs checked: by the kind its name has (src/ground/names.ts), or an ECS model's two. */
+export type Resource = ResourceKind | 'ecsTaskDefinition' | 'ecsCluster';
+
+/** The latest ACTIVE revision of an ECS model's task-definition family, as DescribeTaskDefinition gave it. */
+export interface TaskDefinitionFacts {
+  family: string;
+  arn: string;
+  revision: number;
+  /** The revision as RegisterTaskDefinition takes it: every field but the read-only ones. */
+  definition: Record<string, unknown>;
+  tags: Array<{ key?: string; value?: string }>;
+  /** Docker platform of its runtimePlatform (linux/amd64 when it names none). */
+  platform: string;
+}
 
 export interface RepositoryFacts {
   name: string;
@@ -58,6 +73,8 @@ export interface Preflight {
   function?: FunctionFacts;
   stateMachine?: StateMachineFacts;
   bucket?: { name: string };
+  taskDefinition?: TaskDefinitionFacts;
+  cluster?: { name: string; arn: string };
   /** A rollback's release (mode rollback, or plan with input `to`): the steps then plan from it. */
   release?: Release;
 }

@@ -18,9 +18,12 @@ import type { Logger } from './logger.ts';
 import type { DeployTarget, Preflight, Resource } from './resources.ts';
 import type { Settings } from './settings/index.ts';
 
-export type StepName = 'image' | 'lambda' | 'state-machine' | 'scenarios' | 'smoke';
-/** The steps input `steps` names (the smoke run is asked for by input `smoke-test`). */
-export const ALL_STEPS: readonly StepName[] = ['image', 'lambda', 'state-machine', 'scenarios'];
+export type StepName = 'image' | 'lambda' | 'state-machine' | 'ecs' | 'scenarios' | 'smoke';
+/**
+ * The steps input `steps` names (the smoke run is asked for by input `smoke-test`). A Lambda model has image,
+ * lambda, state-machine and scenarios; an ECS model image, ecs and scenarios.
+ */
+export const ALL_STEPS: readonly StepName[] = ['image', 'lambda', 'state-machine', 'ecs', 'scenarios'];
 
 /** What every step is given: the run's settings and facts, and what the steps before it planned and did. */
 export interface StepContext {

@@ -13,6 +13,7 @@ import { describeError } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import { formatBytes } from '../ground/format.ts';
 import { imageTagsFor } from '../ground/settings/deploy.ts';
+import type { Resource } from '../ground/resources.ts';
 import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
 import { CliDockerEngine, type DockerEngine } from './docker.ts';
 import { INDEX_MANIFEST_TYPES, RegistryClient, compressedSize, parseImageReference, type RegistryCredentials } from './registry.ts';
@@ -56,12 +57,14 @@ export interface ImageStepOptions {
   docker?: DockerEngine;
   /** The clock for the OCI `created` label. */
   now?: () => Date;
+  /** What runs the image, whose platform it is built for: the Lambda function (default) or an ECS model's task definition. */
+  runsOn?: 'lambda' | 'ecs';
 }
 
 export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   readonly name = 'image' as const;
   readonly title = 'Image';
-  readonly needs = ['ecrRepository', 'lambdaFunction'] as const;
+  readonly needs: readonly Resource[];
   readonly #now: () => Date;
   #docker?: DockerEngine;
   #registry?: { client: RegistryClient; credentials: RegistryCredentials };
@@ -69,11 +72,12 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   constructor(options: ImageStepOptions = {}) {
     this.#docker = options.docker;
     this.#now = options.now ?? (() => new Date());
+    this.needs = options.runsOn === 'ecs' ? ['ecrRepository', 'ecsTaskDefinition'] : ['ecrRepository', 'lambdaFunction'];
   }
 
   /** Planned for the Lambda alone too, which needs to know which image it runs (never built then). */
   isPlanned(selected: ReadonlySet<StepName>): boolean {
-    return selected.has('image') || selected.has('lambda');
+    return selected.has('image') || selected.has('lambda') || selected.has('ecs');
   }
 
   async plan(context: StepContext): Promise<ImagePlan> {
@@ -81,8 +85,8 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     // Without the image step, the Lambda uses the tag as it is in the repository: never plan a build.
     const options = selected.has('image') ? settings.deploy : { ...settings.deploy, forceBuild: false };
     const repository = preflight.repository;
-    const fn = preflight.function;
-    if (!repository || !fn) throw new Error('ImageStep needs the repository and the function from the preflight.');
+    const platform = preflight.function?.platform ?? preflight.taskDefinition?.platform;
+    if (!repository || !platform) throw new Error('ImageStep needs the repository, and the function or the task definition, from the preflight.');
     const tags = imageTagsFor(options, git);
     const buildContext = resolve(options.buildContext ?? dirname(target.modelDir));
     const dockerfile = resolve(options.dockerfile ?? join(target.modelDir, 'Dockerfile'));
@@ -90,7 +94,7 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     const repositoryPath = parseImageReference(repository.uri).repository;
 
     const [existing, ...others] = await Promise.all(tags.map((tag) => client.manifestInfo(repositoryPath, tag)));
-    const base = { repositoryUri: repository.uri, tags, platform: fn.platform, context: buildContext, dockerfile, missingTags: [] as string[] };
+    const base = { repositoryUri: repository.uri, tags, platform, context: buildContext, dockerfile, missingTags: [] as string[] };
 
     let reuse = false;
     let reason: string;
@@ -130,7 +134,9 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
     await mustExist(dockerfile, 'Dockerfile', 'input `dockerfile`');
     // A deploy builds: the Docker daemon must answer before anything is written.
     if (context.mode === 'deploy') await this.#dockerFor(context).info();
-    const cacheFrom = fn.imageUri.startsWith(`${repository.uri}:`) || fn.imageUri.startsWith(`${repository.uri}@`) ? [fn.imageUri] : [];
+    // The image running now is the cache to build from, when it is one of the model's repository.
+    const running = preflight.function?.imageUri;
+    const cacheFrom = running !== undefined && (running.startsWith(`${repository.uri}:`) || running.startsWith(`${repository.uri}@`)) ? [running] : [];
     return { ...base, action: 'build', reason, existingDigest: existing?.digest, cacheFrom };
   }
 

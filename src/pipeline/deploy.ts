@@ -21,15 +21,22 @@ import { acquireDeployLock } from '../lock/index.ts';
 import { ScenarioSyncStep } from '../scenarios/index.ts';
 import { SmokeStep } from '../smoke/step.ts';
 import { StateMachineStep, type StateMachinePlan } from '../state-machine/step.ts';
+import { EcsStep } from '../ecs/step.ts';
 import type { ValidationResult } from '../validate/index.ts';
 import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineResult } from './pipeline.ts';
 import { describeRelease, findRelease } from './find-release.ts';
 import { runPreflight } from './preflight.ts';
 
-/** Every step, in the order the pipeline applies them. A new step is a folder and one line here. */
+/** Every step of a Lambda model, in the order the pipeline applies them. A new step is a folder and one line here. */
 export function deploySteps(): Step[] {
   return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep()];
 }
+
+/** Every step of an ECS model: the image is built for the task definition's platform and runs in a new revision. */
+export function ecsDeploySteps(): Step[] {
+  return [new ImageStep({ runsOn: 'ecs' }), new EcsStep(), new ScenarioSyncStep()];
+}
+const LAMBDA_ONLY_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 
 /** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
 export function rollbackSteps(): Step[] {
@@ -62,17 +69,24 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   const { settings, validation, logger, git } = run;
   const { model, deploy } = settings;
   const { names } = validation;
-  if (model.kind === 'ecs') {
+  const ecs = model.kind === 'ecs';
+  if (ecs) {
     // A Lambda base image does not run as a task, nor an ECS image in Lambda: the Lambda steps never run for it.
-    return failed(
-      `${model.modelName} is an ECS model (${model.kindSource}), and this version of the action deploys Lambda models only: it wrote nothing.`,
-      'Run `mode: validate` for it, or set `model-kind: lambda` if the model runs on Lambda.',
-    );
+    const crossing = deploy.steps.filter((step) => LAMBDA_ONLY_STEPS.includes(step));
+    const explicit = settings.deploy.stepsGiven;
+    if (explicit && crossing.length > 0) {
+      return failed(`Input \`steps\` names ${crossing.join(' and ')}, and ${model.modelName} is an ECS model (${model.kindSource}): it has no Lambda and no state machine to deploy.`, 'Use `steps: image,ecs,scenarios` (the default for an ECS model), or set `model-kind: lambda`.');
+    }
+    if (deploy.rollbackTo !== undefined) return failed(`A rollback of an ECS model is not supported yet: ${model.modelName} is one (${model.kindSource}). Nothing was written.`, 'Deploy the release\'s commit again instead (re-run its workflow).');
+    if (model.smokeTestFile !== undefined) return failed('Input `smoke-test` runs the state machine, and an ECS model has none.', 'Remove input `smoke-test` for this model.');
+  }
+  if (!ecs && settings.deploy.stepsGiven && deploy.steps.includes('ecs')) {
+    return failed(`Input \`steps\` names ecs, and ${model.modelName} is a Lambda model (${model.kindSource}).`, 'Leave `ecs` out, or set `model-kind: ecs` for an ECS model.');
   }
   if (model.region === undefined) {
     return failed('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
   }
-  if (!names.ecrRepository || !names.lambdaFunction || !names.bucket || !names.stateMachine) {
+  if (!names.ecrRepository || !names.lambdaFunction || !names.bucket || !names.stateMachine || (ecs && !validation.ecs)) {
     return failed('The resource names could not be resolved.', 'See the validation findings.');
   }
   const rollbackTo = deploy.rollbackTo;
@@ -86,15 +100,17 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     functionName: names.lambdaFunction.value,
     stateMachine: names.stateMachine.value,
     bucketName: names.bucket.value,
+    taskFamily: validation.ecs?.taskFamily.value,
+    cluster: validation.ecs?.cluster.value,
   };
   const mode = model.mode === 'plan' ? 'plan' : 'deploy';
-  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps : ROLLBACK_STEPS);
+  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps.filter((step) => (ecs ? !LAMBDA_ONLY_STEPS.includes(step) : step !== 'ecs')) : ROLLBACK_STEPS);
   if (model.smokeTestFile !== undefined) selected.add('smoke');
   const aws = new AwsClients({ region: model.region, maxAttempts: deploy.maxAttempts });
   try {
     const result = await runPipeline({
       // The smoke run, when asked for (input `smoke-test`), comes last: after a deploy or a rollback.
-      steps: run.steps ?? [...(rollbackTo === undefined ? deploySteps() : rollbackSteps()), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
+      steps: run.steps ?? [...(ecs ? ecsDeploySteps() : rollbackTo === undefined ? deploySteps() : rollbackSteps()), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
       facts: {
         mode,
         settings,

@@ -4,6 +4,7 @@
  * the state machine's role, logging and definition). Every problem is collected and reported at once.
  */
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeClustersCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetFunctionCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, SFNClient, paginateListStateMachines } from '@aws-sdk/client-sfn';
@@ -13,7 +14,7 @@ import { describeError, errorName, httpStatus, isAccessDenied, responseHeader } 
 import { DeployError } from '../ground/errors.ts';
 import type { Logger } from '../ground/logger.ts';
 import { RESOURCE_LABELS } from '../ground/names.ts';
-import { digestOf, type DeployTarget, type FunctionFacts, type Preflight, type RepositoryFacts, type Resource, type StateMachineFacts } from '../ground/resources.ts';
+import { digestOf, type DeployTarget, type FunctionFacts, type Preflight, type RepositoryFacts, type Resource, type StateMachineFacts, type TaskDefinitionFacts } from '../ground/resources.ts';
 
 export const PLATFORMS: Record<string, string> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
 
@@ -56,6 +57,14 @@ export async function runPreflight(aws: AwsClients, target: DeployTarget, needs:
         await headBucket(aws, target.bucketName, region);
         preflight.bucket = { name: target.bucketName };
       }),
+    needs.has('ecsTaskDefinition') &&
+      check('ecsTaskDefinition', target.taskFamily ?? '', async () => {
+        preflight.taskDefinition = await describeTaskFamily(aws, target.taskFamily ?? '', region);
+      }),
+    needs.has('ecsCluster') &&
+      check('ecsCluster', target.cluster ?? '', async () => {
+        preflight.cluster = await describeCluster(aws, target.cluster ?? '', region);
+      }),
   ]);
   try {
     const identity = await identityCall;
@@ -87,8 +96,12 @@ export interface PreflightProblem {
   hint?: string;
 }
 
+const LABELS: Record<Resource, string> = { ...RESOURCE_LABELS, ecsTaskDefinition: 'ECS task definition family', ecsCluster: 'ECS cluster' };
+
 /** Where each resource's name comes from, for the hints. */
 const NAME_SOURCES: Record<Resource, string> = {
+  ecsTaskDefinition: 'AWS_ECS_TASK_DEFINITION in the model’s .env or input `ecs-task-definition` (default: the ECR repository’s name and -task)',
+  ecsCluster: 'AWS_ECS_CLUSTER in the model’s .env or input `ecs-cluster` (default: the model’s name)',
   ecrRepository: 'AWS_ECR_REPO_NAME in the model’s .env or input `ecr-repository`',
   lambdaFunction: 'AWS_LAMBDA_FUNCTION_NAME in the model’s .env or input `lambda-function`',
   stateMachine: 'input `state-machine` (default: the Lambda function’s name)',
@@ -97,6 +110,8 @@ const NAME_SOURCES: Record<Resource, string> = {
 
 /** The IAM action each check needs. */
 const READ_ACTIONS: Record<Resource, string> = {
+  ecsTaskDefinition: 'ecs:DescribeTaskDefinition',
+  ecsCluster: 'ecs:DescribeClusters',
   ecrRepository: 'ecr:DescribeRepositories',
   lambdaFunction: 'lambda:GetFunction',
   stateMachine: 'states:ListStateMachines and states:DescribeStateMachine',
@@ -105,7 +120,7 @@ const READ_ACTIONS: Record<Resource, string> = {
 
 function toProblem(resource: Resource, name: string, region: string, error: unknown): PreflightProblem {
   if (error instanceof PreflightCheckError) return error.problem;
-  const what = `${RESOURCE_LABELS[resource]} ${name}`;
+  const what = `${LABELS[resource]} ${name}`;
   if (isAccessDenied(error)) {
     return {
       resource,
@@ -136,7 +151,7 @@ export function missing(resource: Resource, name: string, region: string): Prefl
   return new PreflightCheckError({
     resource,
     kind: 'missing',
-    message: `${RESOURCE_LABELS[resource]} ${name} does not exist in ${region}.`,
+    message: `${LABELS[resource]} ${name} does not exist in ${region}.`,
     hint: `Create it (e.g. with terraform) or fix the name: ${NAME_SOURCES[resource]}.`,
   });
 }
@@ -281,4 +296,31 @@ async function describeStateMachine(aws: AwsClients, nameOrArn: string, region: 
     }
     throw error;
   }
+}
+
+/** Fields DescribeTaskDefinition gives that RegisterTaskDefinition does not take (the backend's ECS script drops the same). */
+const READ_ONLY_TASK_FIELDS = ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', 'registeredAt', 'registeredBy', 'deregisteredAt'];
+
+async function describeTaskFamily(aws: AwsClients, family: string, region: string): Promise<TaskDefinitionFacts> {
+  let answer;
+  try {
+    answer = await aws.client(ECSClient).send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }));
+  } catch (error) {
+    // ECS answers a family it does not know with a ClientException ("Unable to describe task definition").
+    if (errorName(error) === 'ClientException' && !isAccessDenied(error)) throw missing('ecsTaskDefinition', family, region);
+    throw error;
+  }
+  const revision = answer.taskDefinition;
+  if (!revision?.taskDefinitionArn || revision.status !== 'ACTIVE') throw missing('ecsTaskDefinition', family, region);
+  const definition: Record<string, unknown> = { ...revision };
+  for (const field of READ_ONLY_TASK_FIELDS) delete definition[field];
+  const architecture = revision.runtimePlatform?.cpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64';
+  return { family, arn: revision.taskDefinitionArn, revision: revision.revision ?? 0, definition, tags: answer.tags ?? [], platform: PLATFORMS[architecture] };
+}
+
+async function describeCluster(aws: AwsClients, name: string, region: string): Promise<{ name: string; arn: string }> {
+  const answer = await aws.client(ECSClient).send(new DescribeClustersCommand({ clusters: [name] }));
+  const cluster = answer.clusters?.find((candidate) => candidate.status === 'ACTIVE');
+  if (!cluster?.clusterArn) throw missing('ecsCluster', name, region);
+  return { name, arn: cluster.clusterArn };
 }

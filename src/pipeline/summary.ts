@@ -51,10 +51,18 @@ export function renderSummary(result: RunResult, workspace: string, version: str
     const links = result.consoleLinks;
     lines.push(links ? '| Resource | Name | From | Console |' : '| Resource | Name | From |', links ? '| --- | --- | --- | --- |' : '| --- | --- | --- |');
     for (const [kind, name] of names) {
+      // An ECS model has no Lambda and no state machine of its own to deploy.
+      if (result.kind.value === 'ecs' && (kind === 'lambdaFunction' || kind === 'stateMachine')) continue;
       // The source is the action's own words (an input's name, a `.env` line and one of its known keys).
       const cells = [RESOURCE_LABELS[kind], mdCode(name.value), name.source];
       if (links) cells.push(links[kind] ? `[open](${links[kind]})` : '');
       lines.push(mdRow(cells));
+    }
+    const ecs = result.validation.ecs;
+    if (ecs) {
+      for (const [label, name] of [['ECS task definition', ecs.taskFamily], ['ECS cluster', ecs.cluster]] as const) {
+        lines.push(mdRow([label, mdCode(name.value), name.source, ...(links ? [''] : [])]));
+      }
     }
     lines.push('');
   }

@@ -4,6 +4,7 @@ import type { ModelSettings } from '../ground/settings/model.ts';
 import type { Finding } from '../ground/findings.ts';
 import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
+import { resolveEcsNames, type EcsNames } from '../ground/ecs-names.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { checkSmokeTest } from './smoke-test.ts';
 import { checkStepsFile } from './steps-file.ts';
@@ -22,6 +23,8 @@ export interface ValidationResult {
   names: Partial<ResourceNames>;
   /** The definition's text as read from disk, when it could be read. */
   definitionText?: string;
+  /** An ECS model's task-definition family and cluster. */
+  ecs?: EcsNames;
 }
 
 /** Everything that can be checked without AWS: `.env` names, the definition, and the model folder. */
@@ -72,8 +75,11 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
       message: 'No .env file: add one with AWS_ECR_REPO_NAME=<the model name>, or give the names as inputs (ecr-repository, lambda-function, bucket).',
     });
   }
-  const resolution = resolveNames(config.envFile, envText === undefined ? null : parseEnvFile(envText), config.nameOverrides);
+  const envEntries = envText === undefined ? null : parseEnvFile(envText);
+  const resolution = resolveNames(config.envFile, envEntries, config.nameOverrides);
   if (envText !== undefined || allNamesGiven) findings.push(...resolution.findings);
+  const ecs = config.kind === 'ecs' ? resolveEcsNames(config.envFile, envEntries, config.ecsOverrides, { repositoryName: resolution.names.ecrRepository?.value, modelName: config.modelName }) : undefined;
+  if (ecs) findings.push(...ecs.findings);
 
   // Larger than the limit even without a byte-order mark: Step Functions refuses it, no need to read it. (Between
   // the two, the text is read and validateDefinition decides on the bytes without the mark.)
@@ -124,7 +130,7 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   findings.push(...checkStepsFile(config.stepsFile, config.modelFolder, config.kind === 'ecs'));
   if (config.smokeTestFile !== undefined) findings.push(...checkSmokeTest(config.smokeTestFile));
   for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
-  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText };
+  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText, ecs: ecs?.names };
 }
 
 /**

@@ -7,7 +7,8 @@ const SHA = '0123456789abcdef0123456789abcdef01234567';
 
 test('defaults: every step, publish auto, rollback on, 10 minute wait, 8 attempts', () => {
   const options = parseDeploySettings(getter({}));
-  assert.deepEqual(options.steps, ['image', 'lambda', 'state-machine', 'scenarios']);
+  assert.deepEqual(options.steps, ['image', 'lambda', 'state-machine', 'ecs', 'scenarios'], 'every step; the model\'s kind keeps its own');
+  assert.equal(options.stepsGiven, false);
   assert.equal(options.publish, 'auto');
   assert.equal(options.rollback, true);
   assert.equal(options.forceBuild, false);
@@ -22,7 +23,7 @@ test('steps are kept in the fixed order whatever order they are given in', () =>
 });
 
 test('an unknown step, a bad tag, a bad alias, a reserved build arg are clear errors', () => {
-  assert.throws(() => parseDeploySettings(getter({ steps: 'image,lamda' })), /Input `steps` is "image,lamda", which names "lamda": use a comma list of image, lambda, state-machine, scenarios\.$/);
+  assert.throws(() => parseDeploySettings(getter({ steps: 'image,lamda' })), /Input `steps` is "image,lamda", which names "lamda": use a comma list of image, lambda, state-machine, ecs, scenarios\.$/);
   assert.throws(() => parseDeploySettings(getter({ 'image-tag': '-bad' })), /Input `image-tag` is "-bad": use 1 to 128 letters/);
   assert.throws(() => parseDeploySettings(getter({ alias: '123' })), /Input `alias` is "123": use 1 to 128 letters, digits, '-' or '_', not only digits/);
   assert.throws(() => parseDeploySettings(getter({ 'build-args': 'IMAGE_TAG=x' })), /Input `build-args` sets IMAGE_TAG, which the action sets itself: remove that line\.$/);

@@ -13,6 +13,8 @@ export type PublishChoice = 'auto' | 'true' | 'false';
 export interface DeploySettings {
   /** Steps to run, in the fixed order image → lambda → state-machine → scenarios. */
   steps: StepName[];
+  /** Whether input `steps` was set (else every step of the model's kind runs). */
+  stepsGiven: boolean;
   /** Docker build context; undefined = the folder above the model folder. */
   buildContext?: string;
   /** Dockerfile path; undefined = `<model folder>/Dockerfile`. */
@@ -94,6 +96,7 @@ export function parseDeploySettings(get: InputGetter): DeploySettings {
   }
   return {
     steps,
+    stepsGiven: stepNames.length > 0,
     buildContext: getText(get, 'build-context'),
     dockerfile: getText(get, 'dockerfile'),
     buildArgs,

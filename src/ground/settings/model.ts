@@ -3,6 +3,7 @@ import path from 'node:path';
 import { getBoolean, getChoice, getKeyValueLines, getText, inputError, quoted, type InputGetter } from '../inputs.ts';
 import { clip, printable } from '../printable.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
+import type { EcsOverrides } from '../ecs-names.ts';
 
 /** `rollback` goes back to an earlier release (input `to`); `plan` with `to` plans that rollback. */
 export type Mode = 'validate' | 'plan' | 'deploy' | 'rollback';
@@ -46,6 +47,8 @@ export interface ModelSettings {
   kindSource: string;
   /** The model's steps.json: the web app reads it for both kinds; an ECS model's task runs it. */
   stepsFile: string;
+  /** An ECS model's task-definition family and cluster, when given as inputs (`ecs-task-definition`, `ecs-cluster`). */
+  ecsOverrides: EcsOverrides;
   /** The docs folder (input `docs-folder`), relative to the model folder: the sync uploads it to `_common/docs/`, validate checks it. */
   docsFolder: string;
 }
@@ -111,6 +114,7 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     definitionFile,
     ...modelKind(get, definitionFile, stepsFile),
     stepsFile,
+    ecsOverrides: { taskFamily: getText(get, 'ecs-task-definition'), cluster: getText(get, 'ecs-cluster') },
     nameOverrides,
     region,
     substitutions,

@@ -1,0 +1,129 @@
+/**
+ * An ECS model end to end: the bundled action, as a runner runs it, against the local account, where the model has
+ * what the backend's terraform makes (a cluster, a Fargate task-definition family `<model>-task` whose container
+ * runs an image of the model's repository).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { runAction, type ActionRun } from '../helpers/action.ts';
+import { startLocalAccount, type LocalAccount } from '../helpers/local-account.ts';
+import { modelRepo, type ModelRepo } from '../helpers/model-repo.ts';
+
+let account: LocalAccount;
+let repo: ModelRepo;
+let ecs: ECSClient;
+let ecr: ECRClient;
+let lambda: LambdaClient;
+const name = `qecs-${process.pid}`;
+
+function deploy(sha: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({
+    workspace: repo.workspace,
+    eventName: 'push',
+    sha,
+    inputs: { 'model-folder': 'quetzal-example', 'ecr-repository': name, bucket: name, 'ecs-cluster': name, ...inputs },
+    env: account.env,
+  });
+}
+
+async function latestRevision() {
+  const { taskDefinition, tags } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${name}-task`, include: ['TAGS'] }));
+  assert.ok(taskDefinition);
+  return { ...taskDefinition, tags: tags ?? [] };
+}
+
+before(async () => {
+  account = await startLocalAccount();
+  await account.provisionModel(name);
+  ecs = new ECSClient(account.sdkConfig);
+  ecr = new ECRClient(account.sdkConfig);
+  lambda = new LambdaClient(account.sdkConfig);
+  repo = modelRepo();
+  fs.rmSync(path.join(repo.model, 'step-functions.json'));
+});
+
+after(async () => {
+  ecs?.destroy();
+  ecr?.destroy();
+  lambda?.destroy();
+  await account?.stop();
+});
+
+describe('deploying an ECS model', () => {
+  let sha: string;
+  let first: ActionRun;
+  let before: Awaited<ReturnType<typeof latestRevision>>;
+  let lambdaImage: string | undefined;
+
+  it('registers a revision whose model container runs the pushed digest, every other field kept', async () => {
+    before = await latestRevision();
+    lambdaImage = (await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Code?.ImageUri;
+    sha = repo.commit('an ECS model');
+    first = await deploy(sha);
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    assert.match(first.summary, /An \*\*ECS model\*\*/);
+    assert.match(first.summary, /### ecs: registered revision 2/);
+    assert.doesNotMatch(first.summary, /### lambda|### state-machine/);
+    const after = await latestRevision();
+    assert.equal(after.revision, before.revision! + 1);
+    assert.equal(first.outputs['ecs-task-definition-arn'], after.taskDefinitionArn);
+    const [container] = after.containerDefinitions ?? [];
+    assert.equal(container.image, first.outputs['image-uri']);
+    assert.match(container.image ?? '', /@sha256:[0-9a-f]{64}$/);
+    const [old] = before.containerDefinitions ?? [];
+    assert.deepEqual({ ...container, image: undefined }, { ...old, image: undefined }, 'the container keeps every other field');
+    for (const field of ['cpu', 'memory', 'networkMode', 'requiresCompatibilities', 'executionRoleArn', 'taskRoleArn'] as const) {
+      assert.deepEqual(after[field], before[field], field);
+    }
+    assert.deepEqual(after.tags.find((tag) => tag.key === 'terraform'), { key: 'terraform', value: 'true' }, 'terraform\'s tags are kept');
+    assert.deepEqual(after.tags.find((tag) => tag.key === 'quetzal-deploy:commit'), { key: 'quetzal-deploy:commit', value: sha });
+  });
+
+  it('never touches the Lambda of an ECS model', async () => {
+    assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Code?.ImageUri, lambdaImage);
+  });
+
+  it('registers nothing on a rerun of the same commit', async () => {
+    const revision = (await latestRevision()).revision;
+    const rerun = await deploy(sha);
+    assert.equal(rerun.exitCode, 0, rerun.stdout);
+    assert.match(rerun.summary, /### ecs: unchanged/);
+    assert.equal((await latestRevision()).revision, revision);
+  });
+
+  it('stops before any write when the family does not exist: no image pushed', async () => {
+    const next = repo.commit('another commit');
+    const run = await deploy(next, { 'ecs-task-definition': `${name}-missing` });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, new RegExp(`::error::Preflight failed, nothing was changed: ECS task definition family ${name}-missing does not exist`));
+    await assert.rejects(ecr.send(new DescribeImagesCommand({ repositoryName: name, imageIds: [{ imageTag: next }] })), /ImageNotFound/);
+  });
+
+  it('refuses the Lambda steps for an ECS model', async () => {
+    const run = await deploy(sha, { steps: 'image,lambda' });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, /Input `steps` names lambda, and quetzal-example is an ECS model/);
+  });
+});
+
+describe('a Lambda model', () => {
+  it('never plans the ECS step, and leaves the task definition as it is', async () => {
+    const lambdaRepo = modelRepo();
+    const revision = (await latestRevision()).revision;
+    const plan = await runAction({
+      workspace: lambdaRepo.workspace,
+      eventName: 'push',
+      sha: lambdaRepo.commit('a Lambda model'),
+      inputs: { 'model-folder': 'quetzal-example', 'ecr-repository': name, 'lambda-function': name, bucket: name, mode: 'plan' },
+      env: account.env,
+    });
+    assert.equal(plan.exitCode, 0, plan.stdout);
+    assert.deepEqual((JSON.parse(plan.outputs.plan) as Array<{ step: string }>).map((entry) => entry.step), ['image', 'lambda', 'state-machine', 'scenarios']);
+    assert.equal((await latestRevision()).revision, revision);
+  });
+});
