@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: from a fresh clone, the whole deploy of the example model on the local AWS account.
+ * `npm run demo`: from a fresh clone, the whole deploy of the two example models on the local AWS account: the
+ * Lambda model (example/quetzal-example) and the ECS model (example/quetzal-ecs-example).
  * Installs what is missing (Debian's docker.io and docker-registry, needs root), starts the account (moto, a private
  * dockerd, a TLS registry at ECR's host name), provisions what terraform would, runs the bundled action exactly as a
  * runner does (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), prints the job summary, and stops
@@ -32,17 +33,35 @@ try {
     Object.entries(parse(fs.readFileSync(path.join(stateDir, 'env'), 'utf8'))).map(([key, value]) => [key, value.replace(/\$PATH\b/g, process.env.PATH ?? '')]),
   );
 
-  step('Provisioning quetzal-example as terraform would (bucket, repository, Lambda, state machine)');
-  sh('bash', [path.join(scripts, 'provision.sh'), 'quetzal-example', stateDir]);
+  let failures = 0;
+  for (const name of ['quetzal-example', 'quetzal-ecs-example']) {
+    step(`Provisioning ${name} as terraform would (bucket, repository, Lambda, state machine, ECS cluster and task definition)`);
+    sh('bash', [path.join(scripts, 'provision.sh'), name, stateDir]);
+    const status = deployExample(name, account);
+    step(`The action exited ${status} for ${name}`);
+    if (status !== 0) failures += 1;
+  }
+  process.exitCode = failures === 0 ? 0 : 1;
+} catch (error) {
+  console.error(`demo failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  if (started) {
+    step('Stopping the local AWS account');
+    spawnSync('bash', [path.join(scripts, 'stop.sh'), stateDir], { stdio: 'inherit' });
+  }
+}
 
-  step('A model repository: the example model, committed');
+/** Commits the example model in a fresh repository and runs the bundled action on it: mode deploy, as a runner does. */
+function deployExample(name: string, account: Record<string, string>): number {
+step(`A model repository: ${name}, committed`);
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'quetzal-demo-workspace-'));
-  const model = path.join(workspace, 'quetzal-example');
-  fs.cpSync(path.join(root, 'example', 'quetzal-example'), model, { recursive: true });
+  const model = path.join(workspace, name);
+  fs.cpSync(path.join(root, 'example', name), model, { recursive: true });
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=demo@example.com', '-c', 'user.name=demo', ...args], { cwd: model, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
-  git('commit', '-q', '-m', 'the example model');
+  git('commit', '-q', '-m', `the example model ${name}`);
   const sha = git('rev-parse', 'HEAD');
 
   step('Running the bundled action: mode deploy, as a runner runs it');
@@ -62,27 +81,18 @@ try {
       GITHUB_EVENT_PATH: files.event,
       GITHUB_SHA: sha,
       GITHUB_REF: 'refs/heads/main',
-      GITHUB_REPOSITORY: 'quetzal/quetzal-example',
+      GITHUB_REPOSITORY: `quetzal/${name}`,
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: files.summary,
-      'INPUT_MODEL-FOLDER': 'quetzal-example',
+      'INPUT_MODEL-FOLDER': name,
       INPUT_MODE: 'deploy',
     },
   });
 
   step('Job summary');
   console.log(fs.readFileSync(files.summary, 'utf8'));
-  step(`The action exited ${run.status}`);
   fs.rmSync(workspace, { recursive: true, force: true });
   fs.rmSync(runnerTemp, { recursive: true, force: true });
-  process.exitCode = run.status ?? 1;
-} catch (error) {
-  console.error(`demo failed: ${(error as Error).message}`);
-  process.exitCode = 1;
-} finally {
-  if (started) {
-    step('Stopping the local AWS account');
-    spawnSync('bash', [path.join(scripts, 'stop.sh'), stateDir], { stdio: 'inherit' });
-  }
+  return run.status ?? 1;
 }

@@ -112,18 +112,24 @@ describe('deploying an ECS model', () => {
 });
 
 describe('a Lambda model', () => {
-  it('never plans the ECS step, and leaves the task definition as it is', async () => {
+  it('never plans nor applies the ECS step, and leaves the task definition as it is', async () => {
     const lambdaRepo = modelRepo();
     const revision = (await latestRevision()).revision;
-    const plan = await runAction({
+    const run = (mode: string, sha: string) => runAction({
       workspace: lambdaRepo.workspace,
       eventName: 'push',
-      sha: lambdaRepo.commit('a Lambda model'),
-      inputs: { 'model-folder': 'quetzal-example', 'ecr-repository': name, 'lambda-function': name, bucket: name, mode: 'plan' },
+      sha,
+      inputs: { 'model-folder': 'quetzal-example', 'ecr-repository': name, 'lambda-function': name, bucket: name, mode, steps: 'image,lambda,state-machine' },
       env: account.env,
     });
+    const sha = lambdaRepo.commit('a Lambda model');
+    const plan = await run('plan', sha);
     assert.equal(plan.exitCode, 0, plan.stdout);
     assert.deepEqual((JSON.parse(plan.outputs.plan) as Array<{ step: string }>).map((entry) => entry.step), ['image', 'lambda', 'state-machine', 'scenarios']);
+    const deployed = await run('deploy', sha);
+    assert.equal(deployed.exitCode, 0, deployed.stdout);
+    assert.match(deployed.summary, /### lambda: updated/);
+    assert.doesNotMatch(deployed.summary, /### ecs/);
     assert.equal((await latestRevision()).revision, revision);
   });
 });
