@@ -133,3 +133,40 @@ describe('a Lambda model', () => {
     assert.equal((await latestRevision()).revision, revision);
   });
 });
+
+describe('rolling an ECS model back', () => {
+  it('makes the newest revision run the release\'s image again, and a plan of it writes nothing', async () => {
+    const rollbackRepo = repo;
+    const deployedBefore = await latestRevision();
+    const first = deployedBefore.tags.find((tag) => tag.key === 'quetzal-deploy:commit')?.value ?? '';
+    assert.match(first, /^[0-9a-f]{40}$/);
+    const firstImage = deployedBefore.containerDefinitions?.[0].image;
+    fs.writeFileSync(path.join(rollbackRepo.model, 'notebooks', 'transport', 'A10_network.ipynb'), '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}');
+    const second = rollbackRepo.commit('a new image');
+    const deployed = await deploy(second, { steps: 'image,ecs' });
+    assert.equal(deployed.exitCode, 0, deployed.stdout);
+    const newest = await latestRevision();
+    assert.notEqual(newest.containerDefinitions?.[0].image, firstImage);
+
+    const released = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${name}-task`, include: ['TAGS'] }))).tags?.find((tag) => tag.key === 'quetzal-deploy:commit')?.value;
+    assert.equal(released, second);
+    const plan = await deploy(second, { mode: 'plan', to: first.slice(0, 10) });
+    assert.equal(plan.exitCode, 0, plan.stdout);
+    assert.match(plan.summary, /### ecs: would register a revision/);
+    assert.equal((await latestRevision()).revision, newest.revision, 'a plan writes nothing');
+
+    const rollback = await deploy(second, { mode: 'rollback', to: first.slice(0, 10) });
+    assert.equal(rollback.exitCode, 0, rollback.stdout);
+    assert.match(rollback.summary, /rollback to `[0-9a-f]{10}`/);
+    const after = await latestRevision();
+    assert.equal(after.revision, newest.revision! + 1);
+    assert.equal(after.containerDefinitions?.[0].image, firstImage);
+    assert.equal(after.tags.find((tag) => tag.key === 'quetzal-deploy:commit')?.value, first, 'the revision is the release\'s again');
+  });
+
+  it('says which releases there are when it finds none', async () => {
+    const run = await deploy(repo.git('rev-parse', 'HEAD'), { mode: 'rollback', to: 'v9.9.9' });
+    assert.equal(run.exitCode, 1);
+    assert.match(run.stdout, new RegExp(`No revision of ECS task definition ${name}-task is release v9\\.9\\.9`));
+  });
+});

@@ -11,6 +11,9 @@ import { tagOfRef } from '../ground/git.ts';
 import { digestOf } from '../ground/resources.ts';
 import type { Step, StepContext, StepReport } from '../ground/step.ts';
 import type { ImageOutcome, ImagePlan } from '../image/step.ts';
+import { COMMIT_TAG, findEcsRelease, RELEASE_TAG, type EcsRelease } from './release.ts';
+
+export { COMMIT_TAG, RELEASE_TAG };
 
 export interface EcsPlan {
   family: string;
@@ -26,6 +29,8 @@ export interface EcsPlan {
   register: boolean;
   definition: Record<string, unknown>;
   tags: Array<{ key: string; value: string }>;
+  /** A rollback: the release whose image runs again. */
+  release?: EcsRelease;
 }
 
 export interface EcsOutcome {
@@ -36,9 +41,6 @@ export interface EcsOutcome {
   image: string;
 }
 
-/** The tags the action adds to each revision it registers. */
-export const COMMIT_TAG = 'quetzal-deploy:commit';
-export const RELEASE_TAG = 'quetzal-deploy:tag';
 
 export class EcsStep implements Step<EcsPlan, EcsOutcome> {
   readonly name = 'ecs' as const;
@@ -59,14 +61,17 @@ export class EcsStep implements Step<EcsPlan, EcsOutcome> {
         `Terraform's task definition ${facts.family} should have one container (named after the model) running an image of the model's repository ${target.repositoryName}.`,
       );
     }
+    const rollbackTo = context.settings.deploy.rollbackTo;
+    const release = rollbackTo === undefined ? undefined : await findEcsRelease(context.aws, facts.family, rollbackTo, repository.uri);
     const imagePlan = context.plans.get('image') as ImagePlan | undefined;
-    const image = imagePlan?.imageUri ?? `${repository.uri}:${imagePlan?.tags[0] ?? git.sha ?? 'latest'}`;
+    const image = release?.image ?? imagePlan?.imageUri ?? `${repository.uri}:${imagePlan?.tags[0] ?? git.sha ?? 'latest'}`;
     const currentImage = String(model.image);
     const register = !(digestOf(image) !== undefined && digestOf(image) === digestOf(currentImage));
     const tags = facts.tags.filter((tag): tag is { key: string; value: string } => typeof tag.key === 'string' && typeof tag.value === 'string' && tag.key !== COMMIT_TAG && tag.key !== RELEASE_TAG);
-    if (git.sha) tags.push({ key: COMMIT_TAG, value: git.sha });
-    const release = tagOfRef(git.ref);
-    if (release) tags.push({ key: RELEASE_TAG, value: release });
+    // A rollback's revision is the release's again: it keeps the release's commit and tag.
+    const releaseTags = release ? (await releaseTagsOf(context, release)) : { commit: git.sha, tag: tagOfRef(git.ref) };
+    if (releaseTags.commit) tags.push({ key: COMMIT_TAG, value: releaseTags.commit });
+    if (releaseTags.tag) tags.push({ key: RELEASE_TAG, value: releaseTags.tag });
     return {
       family: facts.family,
       cluster: preflight.cluster.name,
@@ -78,11 +83,12 @@ export class EcsStep implements Step<EcsPlan, EcsOutcome> {
       register,
       definition: facts.definition,
       tags,
+      release,
     };
   }
 
   async apply(plan: EcsPlan, context: StepContext): Promise<EcsOutcome> {
-    const image = (context.outcomes.get('image') as ImageOutcome | undefined)?.imageUri ?? plan.image;
+    const image = plan.release?.image ?? (context.outcomes.get('image') as ImageOutcome | undefined)?.imageUri ?? plan.image;
     if (!digestOf(image)) throw new Error('The ECS step needs the image as repository@sha256:digest.');
     if (digestOf(image) === digestOf(plan.currentImage)) {
       return { arn: plan.currentArn, revision: plan.currentRevision, registered: false, image };
@@ -119,6 +125,7 @@ export class EcsStep implements Step<EcsPlan, EcsOutcome> {
   report(plan: EcsPlan, outcome?: EcsOutcome): StepReport {
     const status = outcome ? (outcome.registered ? `registered revision ${outcome.revision}` : 'unchanged') : plan.register ? 'would register a revision' : 'unchanged';
     const details: Array<[string, string]> = [
+      ...(plan.release ? [['Release', `${plan.release.to}: revision ${plan.release.revision}`] as [string, string]] : []),
       ['Family', plan.family],
       ['Cluster', plan.cluster],
       ['Container', plan.container],
@@ -128,6 +135,13 @@ export class EcsStep implements Step<EcsPlan, EcsOutcome> {
     ];
     return { step: 'ecs', status, details, outputs: { 'ecs-task-definition-arn': outcome?.arn ?? plan.currentArn } };
   }
+}
+
+/** The commit and tag a release's revision carries. */
+async function releaseTagsOf(context: StepContext, release: EcsRelease): Promise<{ commit?: string; tag?: string }> {
+  const { tags = [] } = await context.aws.client(ECSClient).send(new DescribeTaskDefinitionCommand({ taskDefinition: release.arn, include: ['TAGS'] }));
+  const value = (key: string) => tags.find((tag) => tag.key === key)?.value;
+  return { commit: value(COMMIT_TAG), tag: value(RELEASE_TAG) };
 }
 
 /** `host/repo` of `host/repo:tag` or `host/repo@sha256:…`. */

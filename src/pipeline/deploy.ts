@@ -38,6 +38,12 @@ export function ecsDeploySteps(): Step[] {
 }
 const LAMBDA_ONLY_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 
+/** The steps of a run: by the model's kind, for a deploy or a rollback (an ECS model's rollback is its ECS step). */
+function stepsFor(ecs: boolean, rollback: boolean): Step[] {
+  if (ecs) return rollback ? [new EcsStep()] : ecsDeploySteps();
+  return rollback ? rollbackSteps() : deploySteps();
+}
+
 /** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
 export function rollbackSteps(): Step[] {
   return [new LambdaStep(), new StateMachineStep()];
@@ -77,7 +83,6 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     if (explicit && crossing.length > 0) {
       return failed(`Input \`steps\` names ${crossing.join(' and ')}, and ${model.modelName} is an ECS model (${model.kindSource}): it has no Lambda and no state machine to deploy.`, 'Use `steps: image,ecs,scenarios` (the default for an ECS model), or set `model-kind: lambda`.');
     }
-    if (deploy.rollbackTo !== undefined) return failed(`A rollback of an ECS model is not supported yet: ${model.modelName} is one (${model.kindSource}). Nothing was written.`, 'Deploy the release\'s commit again instead (re-run its workflow).');
     if (model.smokeTestFile !== undefined) return failed('Input `smoke-test` runs the state machine, and an ECS model has none.', 'Remove input `smoke-test` for this model.');
   }
   if (!ecs && settings.deploy.stepsGiven && deploy.steps.includes('ecs')) {
@@ -104,13 +109,14 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     cluster: validation.ecs?.cluster.value,
   };
   const mode = model.mode === 'plan' ? 'plan' : 'deploy';
-  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps.filter((step) => (ecs ? !LAMBDA_ONLY_STEPS.includes(step) : step !== 'ecs')) : ROLLBACK_STEPS);
+  const rollbackSelection: readonly StepName[] = ecs ? ['ecs'] : ROLLBACK_STEPS;
+  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps.filter((step) => (ecs ? !LAMBDA_ONLY_STEPS.includes(step) : step !== 'ecs')) : rollbackSelection);
   if (model.smokeTestFile !== undefined) selected.add('smoke');
   const aws = new AwsClients({ region: model.region, maxAttempts: deploy.maxAttempts });
   try {
     const result = await runPipeline({
       // The smoke run, when asked for (input `smoke-test`), comes last: after a deploy or a rollback.
-      steps: run.steps ?? [...(ecs ? ecsDeploySteps() : rollbackTo === undefined ? deploySteps() : rollbackSteps()), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
+      steps: run.steps ?? [...stepsFor(ecs, rollbackTo !== undefined), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
       facts: {
         mode,
         settings,
@@ -125,7 +131,8 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
       },
       preflight: async (needs) => {
         const preflight = await runPreflight(aws, target, needs, logger);
-        if (rollbackTo !== undefined) preflight.release = await findReleaseOf(aws, preflight, rollbackTo, logger);
+        // An ECS model's release is a task-definition revision: the ECS step finds it.
+        if (rollbackTo !== undefined && !ecs) preflight.release = await findReleaseOf(aws, preflight, rollbackTo, logger);
         return preflight;
       },
       lock: mode === 'deploy' ? () => takeLock(aws, target.bucketName, settings, git, logger) : undefined,

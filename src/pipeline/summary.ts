@@ -40,10 +40,10 @@ export function renderSummary(result: RunResult, workspace: string, version: str
   // The source is the action's own words (an input's name, a file name of the model folder's settings).
   lines.push(`${KIND_LABELS[result.kind.value]} (${mdText(result.kind.source)})`, '');
   if (result.rollbackTo !== undefined) {
-    lines.push(
-      '> A rollback puts back the state machine\'s definition, the Lambda\'s image and IMAGE_TAG, and the alias (input `alias`). Scenario data in the bucket is not rolled back, and the image\'s repository keeps every tag.',
-      '',
-    );
+    const what = result.kind.value === 'ecs'
+      ? 'A rollback registers a revision of the task definition whose model container runs the release\'s image.'
+      : 'A rollback puts back the state machine\'s definition, the Lambda\'s image and IMAGE_TAG, and the alias (input `alias`).';
+    lines.push(`> ${what} Scenario data in the bucket is not rolled back, and the image's repository keeps every tag.`, '');
   }
 
   const names = Object.entries(result.validation.names) as Array<[ResourceKind, { value: string; source: string }]>;

@@ -1,11 +1,12 @@
 import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { DeployError } from '../../../src/ground/errors.ts';
 import type { TaskDefinitionFacts } from '../../../src/ground/resources.ts';
+import { findEcsRelease } from '../../../src/ecs/release.ts';
 import { EcsStep } from '../../../src/ecs/step.ts';
-import { ACCOUNT, COMMIT, NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, stepContext, testPreflight } from '../../helpers/step-context.ts';
+import { ACCOUNT, COMMIT, NEW_DIGEST, OLD_DIGEST, REPOSITORY_URI, stepContext, testClients, testPreflight } from '../../helpers/step-context.ts';
 
 const ecsMock = mockClient(ECSClient);
 const ARN = (revision: number) => `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/quetzal-paris-task:${revision}`;
@@ -83,5 +84,26 @@ describe('the ECS step', () => {
     assert.equal(ecsMock.commandCalls(DeregisterTaskDefinitionCommand)[0].args[0].input.taskDefinition, ARN(4));
     assert.equal(await step.undo({ arn: ARN(3), revision: 3, registered: false, image: 'x' }, ctx), undefined);
     assert.equal(ecsMock.commandCalls(DeregisterTaskDefinitionCommand).length, 1);
+  });
+});
+
+describe('an ECS model\'s releases', () => {
+  beforeEach(() => ecsMock.reset());
+
+  it('are found newest first by tag, commit or revision, whatever order the listing has; a longer family is not one', async () => {
+    ecsMock.on(ListTaskDefinitionsCommand).resolves({ taskDefinitionArns: [ARN(1), ARN(2), ARN(3), `arn:aws:ecs:eu-west-3:${ACCOUNT}:task-definition/quetzal-paris-task-old:9`] });
+    const revision = (number: number, commit: string, tag?: string) => ({
+      taskDefinition: { revision: number, containerDefinitions: [SIDECAR, { ...MODEL, image: `${REPOSITORY_URI}@sha256:${String(number).repeat(64)}` }] },
+      tags: [{ key: 'quetzal-deploy:commit', value: commit }, ...(tag ? [{ key: 'quetzal-deploy:tag', value: tag }] : [])],
+    });
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: ARN(1) }).resolves(revision(1, 'a'.repeat(40), 'v1.0.0'));
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: ARN(2) }).resolves(revision(2, 'b'.repeat(40)));
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: ARN(3) }).resolves(revision(3, 'a'.repeat(40), 'v1.0.0'));
+    const aws = testClients();
+    assert.equal((await findEcsRelease(aws, 'quetzal-paris-task', 'v1.0.0', REPOSITORY_URI)).revision, 3, 'the newest revision of the release');
+    assert.equal((await findEcsRelease(aws, 'quetzal-paris-task', 'bbbbbbb', REPOSITORY_URI)).image, `${REPOSITORY_URI}@sha256:${'2'.repeat(64)}`);
+    assert.equal((await findEcsRelease(aws, 'quetzal-paris-task', '1', REPOSITORY_URI)).arn, ARN(1));
+    await assert.rejects(findEcsRelease(aws, 'quetzal-paris-task', 'v2', REPOSITORY_URI), /No revision of ECS task definition quetzal-paris-task is release v2 \(looked through the newest 3\)/);
+    assert.ok(!ecsMock.commandCalls(DescribeTaskDefinitionCommand).some((call) => String(call.args[0].input.taskDefinition).includes('-old')));
   });
 });
