@@ -170,3 +170,74 @@ describe('rolling an ECS model back', () => {
     assert.match(run.stdout, new RegExp(`No revision of ECS task definition ${name}-task is release v9\\.9\\.9`));
   });
 });
+
+describe('a Lambda model whose long steps run as ECS tasks', () => {
+  const family = `${name}-task`;
+  let lambdaRepo: ModelRepo;
+  const run = (mode: string, sha: string) => runAction({
+    workspace: lambdaRepo.workspace,
+    eventName: 'push',
+    sha,
+    inputs: { 'model-folder': 'quetzal-example', 'ecr-repository': name, 'lambda-function': name, bucket: name, 'ecs-cluster': name, mode },
+    env: account.env,
+  });
+  const deployedDefinition = async () => {
+    const { SFNClient, DescribeStateMachineCommand, ListStateMachinesCommand } = await import('@aws-sdk/client-sfn');
+    const sfn = new SFNClient(account.sdkConfig);
+    try {
+      const { stateMachines = [] } = await sfn.send(new ListStateMachinesCommand({}));
+      const arn = stateMachines.find((machine) => machine.name === name)?.stateMachineArn;
+      const { definition = '' } = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+      return JSON.parse(definition) as { States: Record<string, { Parameters?: { TaskDefinition?: string } }> };
+    } finally {
+      sfn.destroy();
+    }
+  };
+
+  before(() => {
+    lambdaRepo = modelRepo();
+    const file = path.join(lambdaRepo.model, 'step-functions.json');
+    const definition = JSON.parse(fs.readFileSync(file, 'utf8')) as { States: Record<string, Record<string, unknown>> };
+    const { Network } = definition.States;
+    definition.States['Long step'] = {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::ecs:runTask.sync',
+      Parameters: { Cluster: name, LaunchType: 'FARGATE', TaskDefinition: family, Overrides: { ContainerOverrides: [{ Name: name, Command: ['python', 'main_ecs.py'] }] } },
+      Next: Network.Next,
+    };
+    Network.Next = 'Long step';
+    fs.writeFileSync(file, JSON.stringify(definition, null, 2));
+  });
+
+  it('plans the ECS step between the Lambda and the state machine, which would run the revision it registers', async () => {
+    const plan = await run('plan', lambdaRepo.commit('long steps as ECS tasks'));
+    assert.equal(plan.exitCode, 0, plan.stdout);
+    const steps = JSON.parse(plan.outputs.plan) as Array<{ step: string; details: Record<string, string> }>;
+    assert.deepEqual(steps.map((entry) => entry.step), ['image', 'lambda', 'ecs', 'state-machine', 'scenarios']);
+    assert.equal(steps.find((entry) => entry.step === 'state-machine')?.details['Task definition run'], 'the revision the ECS step registers');
+  });
+
+  it('registers a revision running the image the Lambda runs, and the definition that goes out names it', async () => {
+    const revision = (await latestRevision()).revision!;
+    const deployed = await run('deploy', lambdaRepo.git('rev-parse', 'HEAD'));
+    assert.equal(deployed.exitCode, 0, deployed.stdout);
+    assert.match(deployed.summary, /### lambda: updated/);
+    assert.match(deployed.summary, new RegExp(`### ecs: registered revision ${revision + 1}`));
+    const latest = await latestRevision();
+    assert.equal(latest.revision, revision + 1);
+    assert.equal(deployed.outputs['ecs-task-definition-arn'], latest.taskDefinitionArn);
+    assert.equal(latest.containerDefinitions?.[0].image, deployed.outputs['image-uri']);
+    assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: name }))).Code?.ImageUri, deployed.outputs['image-uri']);
+    const definition = await deployedDefinition();
+    assert.equal(definition.States['Long step'].Parameters?.TaskDefinition, latest.taskDefinitionArn, 'pinned to the new revision');
+  });
+
+  it('registers nothing and leaves the definition as it is on a rerun', async () => {
+    const revision = (await latestRevision()).revision;
+    const rerun = await run('deploy', lambdaRepo.git('rev-parse', 'HEAD'));
+    assert.equal(rerun.exitCode, 0, rerun.stdout);
+    assert.match(rerun.summary, /### ecs: unchanged/);
+    assert.match(rerun.summary, /### state-machine: unchanged/);
+    assert.equal((await latestRevision()).revision, revision);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The ECS step, for an ECS model: the task-definition family's latest ACTIVE revision, registered again with the
+ * The ECS step, for an ECS model (and a Lambda model whose definition runs its family as a task): the task-definition family's latest ACTIVE revision, registered again with the
  * container that runs the model's repository now running the pushed digest. Every other field is carried over as
  * it is, tags included (the backend's terraform ignores changes to the container definitions: the image is the
  * deployer's to set). The same image as the latest revision registers nothing. Undo deregisters the new revision.
@@ -59,6 +59,13 @@ export class EcsStep implements Step<EcsPlan, EcsOutcome> {
       throw new DeployError(
         `No container of ECS task definition ${facts.arn} runs an image of ${repository.uri}: ${containers.map((container) => `${String(container.name)} runs ${String(container.image)}`).join('; ') || 'it has no container'}.`,
         `Terraform's task definition ${facts.family} should have one container (named after the model) running an image of the model's repository ${target.repositoryName}.`,
+      );
+    }
+    // A Lambda model's task runs the image built for its function: one image, one platform.
+    if (preflight.function && preflight.function.platform !== facts.platform) {
+      throw new DeployError(
+        `The definition runs ECS task definition ${facts.family}, which runs on ${facts.platform}, and the model's image is built for Lambda function ${preflight.function.name} on ${preflight.function.platform}.`,
+        `Give both the same architecture: runtime_platform.cpu_architecture of ${facts.family} and the function's architectures, in terraform.`,
       );
     }
     const rollbackTo = context.settings.deploy.rollbackTo;

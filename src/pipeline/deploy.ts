@@ -27,9 +27,13 @@ import { collectOutputs, PipelineError, runPipeline, type Lock, type PipelineRes
 import { describeRelease, findRelease } from './find-release.ts';
 import { runPreflight } from './preflight.ts';
 
-/** Every step of a Lambda model, in the order the pipeline applies them. A new step is a folder and one line here. */
-export function deploySteps(): Step[] {
-  return [new ImageStep(), new LambdaStep(), new StateMachineStep(), new ScenarioSyncStep()];
+/**
+ * Every step of a Lambda model, in the order the pipeline applies them. A new step is a folder and one line here.
+ * A definition that runs the model's task-definition family (long steps as ECS tasks) adds the ECS step before the
+ * state machine, which names the revision it registers.
+ */
+export function deploySteps(runsTaskFamily = false): Step[] {
+  return [new ImageStep(), new LambdaStep(), ...(runsTaskFamily ? [new EcsStep()] : []), new StateMachineStep(), new ScenarioSyncStep()];
 }
 
 /** Every step of an ECS model: the image is built for the task definition's platform and runs in a new revision. */
@@ -39,9 +43,9 @@ export function ecsDeploySteps(): Step[] {
 const LAMBDA_ONLY_STEPS: readonly StepName[] = ['lambda', 'state-machine'];
 
 /** The steps of a run: by the model's kind, for a deploy or a rollback (an ECS model's rollback is its ECS step). */
-function stepsFor(ecs: boolean, rollback: boolean): Step[] {
+function stepsFor(ecs: boolean, rollback: boolean, runsTaskFamily: boolean): Step[] {
   if (ecs) return rollback ? [new EcsStep()] : ecsDeploySteps();
-  return rollback ? rollbackSteps() : deploySteps();
+  return rollback ? rollbackSteps() : deploySteps(runsTaskFamily);
 }
 
 /** The steps a rollback runs: the Lambda and the state machine, planned from the release (preflight.release). */
@@ -85,8 +89,13 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     }
     if (model.smokeTestFile !== undefined) return failed('Input `smoke-test` runs the state machine, and an ECS model has none.', 'Remove input `smoke-test` for this model.');
   }
-  if (!ecs && settings.deploy.stepsGiven && deploy.steps.includes('ecs')) {
-    return failed(`Input \`steps\` names ecs, and ${model.modelName} is a Lambda model (${model.kindSource}).`, 'Leave `ecs` out, or set `model-kind: ecs` for an ECS model.');
+  // A Lambda model has an ECS step only when its definition runs the family as a task (validation found it).
+  const runsTaskFamily = !ecs && validation.ecs !== undefined;
+  if (!ecs && !runsTaskFamily && settings.deploy.stepsGiven && deploy.steps.includes('ecs')) {
+    return failed(
+      `Input \`steps\` names ecs, and ${model.modelName} is a Lambda model (${model.kindSource}) whose definition runs no ECS task of its family.`,
+      'Leave `ecs` out, or set `model-kind: ecs` for an ECS model.',
+    );
   }
   if (model.region === undefined) {
     return failed('No AWS region.', 'Set input `aws-region`, or AWS_REGION (aws-actions/configure-aws-credentials sets it).');
@@ -110,13 +119,14 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
   };
   const mode = model.mode === 'plan' ? 'plan' : 'deploy';
   const rollbackSelection: readonly StepName[] = ecs ? ['ecs'] : ROLLBACK_STEPS;
-  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps.filter((step) => (ecs ? !LAMBDA_ONLY_STEPS.includes(step) : step !== 'ecs')) : rollbackSelection);
+  const inKind = (step: StepName) => (ecs ? !LAMBDA_ONLY_STEPS.includes(step) : step !== 'ecs' || runsTaskFamily);
+  const selected = new Set<StepName>(rollbackTo === undefined ? deploy.steps.filter(inKind) : rollbackSelection);
   if (model.smokeTestFile !== undefined) selected.add('smoke');
   const aws = new AwsClients({ region: model.region, maxAttempts: deploy.maxAttempts });
   try {
     const result = await runPipeline({
       // The smoke run, when asked for (input `smoke-test`), comes last: after a deploy or a rollback.
-      steps: run.steps ?? [...stepsFor(ecs, rollbackTo !== undefined), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
+      steps: run.steps ?? [...stepsFor(ecs, rollbackTo !== undefined, runsTaskFamily), ...(model.smokeTestFile ? [new SmokeStep()] : [])],
       facts: {
         mode,
         settings,

@@ -4,9 +4,12 @@
  * invokes the model's function unqualified — `FunctionName` of a `lambda:invoke` task written as the bare name,
  * the partial ARN or the unqualified ARN, or the `Resource` of a direct invocation — gets the qualified ARN.
  * Other functions (the shared `quetzal-api-auth`) and explicit qualifiers (`:$LATEST`, an alias) stay as written.
+ * In the same way, an `ecs:runTask` state that runs the model's task-definition family without a revision gets the
+ * revision the ECS step registers (a Lambda model whose long steps run as ECS tasks).
  * The text is edited in place: the layout the team wrote is what the console shows.
  */
 import { applyEdits, parseTree, type Edit, type Node } from 'jsonc-parser';
+import { childOf, resourceOf, taskDefinitionReferences, visitTaskStates } from '../ground/task-states.ts';
 
 /** `definition` (JSON, substitutions filled) with each unqualified call of `functionName` naming `qualifiedArn`. */
 export function pinFunction(definition: string, functionName: string, qualifiedArn: string): string {
@@ -15,22 +18,42 @@ export function pinFunction(definition: string, functionName: string, qualifiedA
   const edits: Edit[] = [];
   const unqualified = unqualifiedForms(functionName);
   const pin = (node: Node | undefined) => {
-    if (node?.type === 'string' && unqualified(node.value as string)) {
-      edits.push({ offset: node.offset, length: node.length, content: JSON.stringify(qualifiedArn) });
-    }
+    if (node?.type === 'string' && unqualified(node.value as string)) edits.push(replacement(node, qualifiedArn));
   };
-  visitStates(child(root, 'States'), (state) => {
-    if (child(state, 'Type')?.value !== 'Task') return;
-    const resource = child(state, 'Resource');
-    const resourceValue = typeof resource?.value === 'string' ? resource.value : '';
-    if (/^arn:[^:]+:states:::lambda:invoke(\.|$)/.test(resourceValue)) {
-      pin(child(child(state, 'Parameters'), 'FunctionName'));
-      pin(child(child(state, 'Arguments'), 'FunctionName'));
-    } else if (resourceValue.startsWith('arn:') && resourceValue.includes(':lambda:')) {
-      pin(resource);
+  visitTaskStates(root, (state) => {
+    const resource = resourceOf(state);
+    if (/^arn:[^:]+:states:::lambda:invoke(\.|$)/.test(resource)) {
+      pin(childOf(childOf(state, 'Parameters'), 'FunctionName'));
+      pin(childOf(childOf(state, 'Arguments'), 'FunctionName'));
+    } else if (resource.startsWith('arn:') && resource.includes(':lambda:')) {
+      pin(childOf(state, 'Resource'));
     }
   });
   return applyEdits(definition, edits);
+}
+
+/**
+ * `definition` (JSON, substitutions filled) with each `ecs:runTask` state that runs `family` without a revision
+ * (the bare family or its unrevisioned ARN) naming `revisionArn`. A revision written out stays as written.
+ */
+export function pinTaskFamily(definition: string, family: string, revisionArn: string): string {
+  const edits = taskDefinitionReferences(parseTree(definition))
+    .filter((reference) => reference.family === family && reference.revision === undefined)
+    .map((reference) => replacement(reference.node, revisionArn));
+  return applyEdits(definition, edits);
+}
+
+/** The revisions of `family` the definition's `ecs:runTask` states name, as written (the deployed definition's pins). */
+export function taskRevisionsIn(definition: string, family: string): Set<string> {
+  const revisions = new Set<string>();
+  for (const reference of taskDefinitionReferences(parseTree(definition))) {
+    if (reference.family === family && reference.revision !== undefined) revisions.add(reference.node.value as string);
+  }
+  return revisions;
+}
+
+function replacement(node: Node, value: string): Edit {
+  return { offset: node.offset, length: node.length, content: JSON.stringify(value) };
 }
 
 /** A test for the names that call `functionName` without a qualifier. */
@@ -38,21 +61,4 @@ function unqualifiedForms(functionName: string): (value: string) => boolean {
   const name = functionName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const forms = new RegExp(`^(?:${name}|\\d{12}:function:${name}|arn:[^:]+:lambda:[^:]*:[^:]*:function:${name})$`);
   return (value) => forms.test(value);
-}
-
-/** Calls `visit` for each state of a States object, into Parallel branches and Map processors. */
-function visitStates(states: Node | undefined, visit: (state: Node) => void): void {
-  for (const property of states?.type === 'object' ? (states.children ?? []) : []) {
-    const state = property.children?.[1];
-    if (state?.type !== 'object') continue;
-    visit(state);
-    for (const branch of child(state, 'Branches')?.children ?? []) visitStates(child(branch, 'States'), visit);
-    visitStates(child(child(state, 'ItemProcessor'), 'States'), visit);
-    visitStates(child(child(state, 'Iterator'), 'States'), visit);
-  }
-}
-
-function child(node: Node | undefined, key: string): Node | undefined {
-  if (node?.type !== 'object') return undefined;
-  return node.children?.find((property) => property.children?.[0]?.value === key)?.children?.[1];
 }

@@ -1,6 +1,6 @@
 /**
  * The state machine step: fill the definition's substitutions, pin it to the Lambda version the Lambda step ends
- * on (pin.ts), ask Step Functions to validate it (when the API answers), compare it with the deployed one (parsed
+ * on and to the ECS task-definition revision the ECS step ends on, when the definition runs one (pin.ts), ask Step Functions to validate it (when the API answers), compare it with the deployed one (parsed
  * JSON), and update the state machine only when it differs; on a release publish a version and move the alias to
  * it. In a rollback the definition and the version are the release's. Role, logging and tracing are left as they
  * are (UpdateStateMachine changes only what it is given).
@@ -22,10 +22,11 @@ import type { StateMachineFacts } from '../ground/resources.ts';
 import { shouldPublish } from '../ground/settings/deploy.ts';
 import type { Step, StepContext, StepReport } from '../ground/step.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, substituteDefinition } from '../validate/definition/index.ts';
+import type { EcsOutcome, EcsPlan } from '../ecs/step.ts';
 import type { LambdaOutcome, LambdaPlan } from '../lambda/step.ts';
 import { moveAlias, restoreAlias, describeRouting, type AliasMove } from './alias.ts';
 import { jsonDiff } from './diff.ts';
-import { pinFunction } from './pin.ts';
+import { pinFunction, pinTaskFamily, taskRevisionsIn } from './pin.ts';
 
 export interface StateMachinePlan {
   stateMachineArn: string;
@@ -38,6 +39,11 @@ export interface StateMachinePlan {
   validation: string;
   /** The Lambda version the definition calls: a number, NEW_VERSION (published by the Lambda step), or undefined (not pinned). */
   lambdaVersion?: string;
+  /**
+   * The task-definition revision (ARN) the definition's ecs:runTask states run, when it runs the model's family and
+   * the ECS step runs: NEW_REVISION when the ECS step registers one.
+   */
+  taskRevision?: string;
   publish: boolean;
   /** The state machine alias moved on a release or a rollback (input `alias`). */
   alias?: string;
@@ -57,10 +63,19 @@ export interface StateMachineOutcome {
   versionArn?: string;
   alias?: AliasMove;
   lambdaVersion?: string;
+  taskRevision?: string;
 }
 
 /** Stands for the Lambda version the Lambda step publishes, in a plan made before it exists. */
 export const NEW_VERSION = '(new version)';
+/** Stands for the task-definition revision the ECS step registers, in a plan made before it exists. */
+export const NEW_REVISION = '(new revision)';
+
+/** What the definition that goes out is pinned to: a Lambda version, a task-definition revision. */
+interface Pins {
+  lambdaVersion?: string;
+  taskRevision?: string;
+}
 
 export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutcome> {
   readonly name = 'state-machine' as const;
@@ -73,11 +88,12 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
     const release = context.preflight.release;
     const machine = machineOf(context);
     const lambdaVersion = release ? release.lambdaVersion : pinnedVersionOf(context);
-    const validation = release ? `skipped: the definition of ${release.stateMachineVersionArn}` : await validateOnline(definitionFor(context, undefined), context);
-    const definition = release ? release.definition : definitionFor(context, lambdaVersion);
+    const taskRevision = release ? undefined : pinnedRevisionOf(context);
+    const validation = release ? `skipped: the definition of ${release.stateMachineVersionArn}` : await validateOnline(definitionFor(context, {}), context);
+    const definition = release ? release.definition : definitionFor(context, { lambdaVersion, taskRevision });
     const deployed = parsedOrText(machine.definition);
     const parsed = JSON.parse(definition) as unknown;
-    const changed = lambdaVersion === NEW_VERSION || !isDeepStrictEqual(parsed, deployed);
+    const changed = lambdaVersion === NEW_VERSION || taskRevision === NEW_REVISION || !isDeepStrictEqual(parsed, deployed);
     const publish = !release && shouldPublish(settings.deploy, git);
     return {
       stateMachineArn: machine.arn,
@@ -86,11 +102,12 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
       diff: changed ? jsonDiff(deployed, parsed) : [],
       validation,
       lambdaVersion,
+      taskRevision,
       publish,
       alias: publish || release ? settings.deploy.alias : undefined,
       versionDescription: releaseDescription({ tag: tagOfRef(git.ref), commit: git.sha }),
       release: release && { to: release.to, versionArn: release.stateMachineVersionArn },
-      comparison: { deployed, planned: release ? parsed : comparableDefinition(context, machine, lambdaVersion, parsed) },
+      comparison: { deployed, planned: release ? parsed : comparableDefinition(context, machine, { lambdaVersion, taskRevision }, parsed) },
     };
   }
 
@@ -99,16 +116,19 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
     const sfn = aws.client(SFNClient);
     const arn = plan.stateMachineArn;
     let definition = plan.definition;
-    let lambdaVersion = plan.lambdaVersion;
-    if (lambdaVersion !== undefined && !plan.release) {
-      // The version the Lambda step ended on (published just now, or reused), else the one the plan found.
-      lambdaVersion = (context.outcomes.get('lambda') as LambdaOutcome | undefined)?.version ?? lambdaVersion;
+    let { lambdaVersion, taskRevision } = plan;
+    if ((lambdaVersion !== undefined || taskRevision !== undefined) && !plan.release) {
+      // The version and revision the Lambda and ECS steps ended on (made just now, or reused), else the plan's.
+      if (lambdaVersion !== undefined) lambdaVersion = (context.outcomes.get('lambda') as LambdaOutcome | undefined)?.version ?? lambdaVersion;
+      if (taskRevision !== undefined) taskRevision = (context.outcomes.get('ecs') as EcsOutcome | undefined)?.arn ?? taskRevision;
       if (lambdaVersion === NEW_VERSION) throw new Error('The state machine step needs the Lambda version the Lambda step published.');
-      definition = definitionFor(context, lambdaVersion);
+      if (taskRevision === NEW_REVISION) throw new Error('The state machine step needs the task-definition revision the ECS step registered.');
+      definition = definitionFor(context, { lambdaVersion, taskRevision });
     }
-    const outcome: StateMachineOutcome = { stateMachineArn: arn, updated: false, lambdaVersion };
+    const outcome: StateMachineOutcome = { stateMachineArn: arn, updated: false, lambdaVersion, taskRevision };
     if (!isDeepStrictEqual(JSON.parse(definition), parsedOrText(machineOf(context).definition))) {
-      logger.info(`Updating state machine ${arn}${lambdaVersion ? ` (calling Lambda version ${lambdaVersion})` : ''}; role, logging and tracing kept.`);
+      const calls = [lambdaVersion && `Lambda version ${lambdaVersion}`, taskRevision && `task definition ${taskRevision}`].filter(Boolean);
+      logger.info(`Updating state machine ${arn}${calls.length > 0 ? ` (calling ${calls.join(' and ')})` : ''}; role, logging and tracing kept.`);
       let output;
       try {
         output = await sfn.send(
@@ -184,15 +204,35 @@ function pinnedVersionOf(context: StepContext): string | undefined {
   );
 }
 
-/** The definition with its substitutions filled and, given a version, pinned to it (checked: JSON, size). */
-/** The planned definition pinned to the one Lambda version the deployed definition calls, when it calls one. */
-function comparableDefinition(context: StepContext, machine: StateMachineFacts, lambdaVersion: string | undefined, planned: unknown): unknown {
-  const called = lambdaVersionsIn(machine.definition, context.target.functionName);
-  if (lambdaVersion === undefined || called.size !== 1) return planned;
-  return JSON.parse(definitionFor(context, [...called][0])) as unknown;
+/**
+ * The task-definition revision to pin the definition's runs of the model's family to, when the ECS step runs (a
+ * Lambda model runs it only when its definition runs the family): the revision it registers (NEW_REVISION), or the
+ * latest one, already running the image. Without the ECS step the states stay as written.
+ */
+function pinnedRevisionOf(context: StepContext): string | undefined {
+  if (!context.selected.has('ecs') || context.target.taskFamily === undefined) return undefined;
+  const ecs = context.plans.get('ecs') as EcsPlan | undefined;
+  if (!ecs) throw new Error('The state machine step pins the task definition: it needs the ECS plan.');
+  return ecs.register ? NEW_REVISION : ecs.currentArn;
 }
 
-function definitionFor(context: StepContext, lambdaVersion: string | undefined): string {
+/**
+ * The planned definition pinned to the one Lambda version and the one task-definition revision the deployed
+ * definition calls, when it calls one: a pin that only moves on is not a change of the state.
+ */
+function comparableDefinition(context: StepContext, machine: StateMachineFacts, pins: Pins, planned: unknown): unknown {
+  const versions = lambdaVersionsIn(machine.definition, context.target.functionName);
+  const revisions = context.target.taskFamily === undefined ? new Set<string>() : taskRevisionsIn(machine.definition, context.target.taskFamily);
+  const comparable: Pins = {
+    lambdaVersion: pins.lambdaVersion !== undefined && versions.size === 1 ? [...versions][0] : pins.lambdaVersion,
+    taskRevision: pins.taskRevision !== undefined && revisions.size === 1 ? [...revisions][0] : pins.taskRevision,
+  };
+  if (comparable.lambdaVersion === pins.lambdaVersion && comparable.taskRevision === pins.taskRevision) return planned;
+  return JSON.parse(definitionFor(context, comparable)) as unknown;
+}
+
+/** The definition with its substitutions filled and pinned to what `pins` names (checked: JSON, size). */
+function definitionFor(context: StepContext, pins: Pins): string {
   const { preflight, target, definition: { path: definitionPath } } = context;
   const functionArn = preflight.function?.arn ?? '';
   const values: Record<string, string> = {
@@ -216,7 +256,9 @@ function definitionFor(context: StepContext, lambdaVersion: string | undefined):
     throw new DeployError(`${definitionPath} is not JSON once substitutions are filled: ${(error as Error).message}`);
   }
   const functionName = preflight.function?.name ?? lambdaFunctionNameOf(target.functionName);
-  const text = lambdaVersion === undefined ? filled : pinFunction(filled, functionName, `${functionArn}:${lambdaVersion}`);
+  const withVersion = pins.lambdaVersion === undefined ? filled : pinFunction(filled, functionName, `${functionArn}:${pins.lambdaVersion}`);
+  const family = target.taskFamily;
+  const text = pins.taskRevision === undefined || family === undefined ? withVersion : pinTaskFamily(withVersion, family, pins.taskRevision);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_DEFINITION_BYTES) {
     throw new DeployError(`${definitionPath} is ${bytes} bytes; Step Functions accepts at most ${MAX_DEFINITION_BYTES}.`);
@@ -232,6 +274,7 @@ function reportPlan(plan: StateMachinePlan): StepReport {
     ['Definition', plan.changed ? `differs (${plan.diff.length} change line(s))` : 'equal to the deployed one'],
     ['Lambda version called', plan.lambdaVersion ?? '$LATEST (not pinned)'],
   );
+  if (plan.taskRevision) details.push(['Task definition run', plan.taskRevision === NEW_REVISION ? 'the revision the ECS step registers' : plan.taskRevision]);
   if (plan.publish) details.push(['Publish', 'a version of this definition']);
   if (plan.alias) details.push(['Alias', `${plan.alias} would point to ${plan.release ? plan.release.versionArn : 'the new version'}`]);
   const status = plan.release ? (plan.changed ? 'would roll back' : 'already on the release') : plan.changed ? 'would update' : 'unchanged';
@@ -247,6 +290,7 @@ function reportPlan(plan: StateMachinePlan): StepReport {
 function reportOutcome(plan: StateMachinePlan, outcome: StateMachineOutcome): StepReport {
   const details: StepReport['details'] = [['State machine', outcome.stateMachineArn]];
   if (outcome.lambdaVersion) details.push(['Lambda version called', outcome.lambdaVersion]);
+  if (outcome.taskRevision) details.push(['Task definition run', outcome.taskRevision]);
   if (outcome.versionArn) details.push(['Version', outcome.versionArn]);
   if (plan.release) details.push(['Rolled back to', `${plan.release.to} (${plan.release.versionArn})`]);
   const outputs: Record<string, string> = { 'state-machine-arn': outcome.stateMachineArn };

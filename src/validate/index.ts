@@ -5,6 +5,7 @@ import type { Finding } from '../ground/findings.ts';
 import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
 import { resolveEcsNames, type EcsNames } from '../ground/ecs-names.ts';
+import { runsTaskFamily } from '../ground/task-states.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { checkSmokeTest } from './smoke-test.ts';
 import { checkStepsFile } from './steps-file.ts';
@@ -23,7 +24,7 @@ export interface ValidationResult {
   names: Partial<ResourceNames>;
   /** The definition's text as read from disk, when it could be read. */
   definitionText?: string;
-  /** An ECS model's task-definition family and cluster. */
+  /** The task-definition family and cluster the deploy registers a revision of: an ECS model's, or a Lambda model's whose definition runs the family as a task. */
   ecs?: EcsNames;
 }
 
@@ -78,8 +79,7 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   const envEntries = envText === undefined ? null : parseEnvFile(envText);
   const resolution = resolveNames(config.envFile, envEntries, config.nameOverrides);
   if (envText !== undefined || allNamesGiven) findings.push(...resolution.findings);
-  const ecs = config.kind === 'ecs' ? resolveEcsNames(config.envFile, envEntries, config.ecsOverrides, { repositoryName: resolution.names.ecrRepository?.value, modelName: config.modelName }) : undefined;
-  if (ecs) findings.push(...ecs.findings);
+  const ecsNames = resolveEcsNames(config.envFile, envEntries, config.ecsOverrides, { repositoryName: resolution.names.ecrRepository?.value, modelName: config.modelName });
 
   // Larger than the limit even without a byte-order mark: Step Functions refuses it, no need to read it. (Between
   // the two, the text is read and validateDefinition decides on the bytes without the mark.)
@@ -130,7 +130,11 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   findings.push(...checkStepsFile(config.stepsFile, config.modelFolder, config.kind === 'ecs'));
   if (config.smokeTestFile !== undefined) findings.push(...checkSmokeTest(config.smokeTestFile));
   for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
-  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText, ecs: ecs?.names };
+  // An ECS model runs its family; a Lambda model only when its definition runs the family as a task (long steps).
+  const family = ecsNames.names?.taskFamily.value;
+  const runsFamily = config.kind === 'ecs' || (family !== undefined && definitionText !== undefined && runsTaskFamily(definitionText, family, config.modelName));
+  if (runsFamily) findings.push(...ecsNames.findings);
+  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText, ecs: runsFamily ? ecsNames.names : undefined };
 }
 
 /**
