@@ -20,6 +20,10 @@
  *   chosen when the plan has none): print it when a test fails, replay with it. Concurrent clients interleave
  *   their requests, so only sequential runs replay exactly.
  *
+ * `standIns` answers the JSON-RPC calls moto does not implement (Step Functions' ValidateStateMachineDefinition) as
+ * AWS would, by X-Amz-Target: `{ 'AWSStepFunctions.ValidateStateMachineDefinition': (input) => ({ body: { result: 'OK' } }) }`;
+ * an error is `{ status: 400, body: { __type: 'AccessDeniedException', message: '...' } }`.
+ *
  * What the SDK (v3, standard retry strategy) does with these faults, measured here:
  * - every kind is retried (throttle: by code or 429; server-error and HEAD without body: 5xx; resets: ECONNRESET/EPIPE);
  * - a request whose body is a Node stream is never retried ("non-retryable streaming request"): send Buffers;
@@ -97,12 +101,19 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+export interface StandInAnswer {
+  status?: number;
+  body: unknown;
+}
+
 export interface FaultProxyOptions {
   /** Where to forward, e.g. `http://127.0.0.1:5401` (moto_server). */
   target: string;
   plan?: FaultPlan;
   /** Port to listen on (127.0.0.1); 0 or absent: any free port. */
   port?: number;
+  /** Answers in AWS's place, by X-Amz-Target: the parsed JSON request in, the JSON answer (status 200 unless given) out. */
+  standIns?: Record<string, (input: unknown) => StandInAnswer>;
 }
 
 /** mulberry32: a tiny, good-enough 32-bit PRNG; returns floats in [0, 1). */
@@ -317,6 +328,25 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   }
 
+  function answerInPlace(req: IncomingMessage, res: ServerResponse, request: ProxiedRequest, standIn: (input: unknown) => StandInAnswer): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const answer = standIn(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
+      const body = JSON.stringify(answer.body);
+      const contentType = request.service === 'states' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      const errorType = (answer.body as { __type?: string } | null)?.__type;
+      res.writeHead(answer.status ?? 200, {
+        'content-type': contentType,
+        'content-length': String(Buffer.byteLength(body)),
+        'x-amzn-requestid': `STANDIN${request.seq}`,
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      res.end(body);
+    });
+    req.on('error', () => res.destroy());
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     seq += 1;
     const path = req.url ?? '/';
@@ -330,6 +360,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       target: typeof req.headers['x-amz-target'] === 'string' ? req.headers['x-amz-target'] : undefined,
       headers: req.headers,
     };
+    const standIn = request?.target === undefined ? undefined : options.standIns?.[request.target];
+    if (standIn) {
+      answerInPlace(req, res, request!, standIn);
+      return;
+    }
     const kind = request ? decide(request) : undefined;
     count(request, kind);
     if (!kind || kind === 'lost-answer') {

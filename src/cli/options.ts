@@ -5,7 +5,7 @@
 export const INPUT_OPTIONS = [
   'mode', 'model-folder', 'model-kind', 'env-file', 'definition', 'ecr-repository', 'lambda-function', 'bucket', 'state-machine',
   'ecs-task-definition', 'ecs-cluster',
-  'aws-region', 'definition-substitutions', 'fail-on-warnings', 'steps', 'build-context', 'dockerfile', 'build-args',
+  'aws-region', 'definition-substitutions', 'fail-on-warnings', 'ignore-rules', 'steps', 'build-context', 'dockerfile', 'build-args',
   'image-tag', 'force-build', 'publish', 'alias', 'wait-timeout-minutes', 'rollback', 'max-attempts', 'scenarios',
   'delete-removed', 'keep', 'locked', 'on-conflict', 'upload-concurrency', 'docs-folder', 'lock-timeout-minutes',
   'lock-ttl-minutes', 'pin-lambda-version', 'keep-lambda-versions', 'to', 'smoke-test', 'smoke-timeout-minutes',

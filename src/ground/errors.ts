@@ -1,4 +1,5 @@
 /** The errors a user can act on. Anything else that is thrown is a bug, reported as it is. */
+import type { Finding } from './findings.ts';
 import type { StepReport } from './step.ts';
 
 /** What is wrong, in one line, and what to do about it (the hint). */
@@ -32,5 +33,15 @@ export class StepFailure extends DeployError {
     super(message, hint);
     this.name = 'StepFailure';
     this.report = report;
+  }
+}
+
+/** A failure that is findings in the model's files (Step Functions' diagnostics of the definition): annotated on their lines. */
+export class FindingsError extends DeployError {
+  readonly findings: Finding[];
+  constructor(message: string, hint: string | undefined, findings: Finding[]) {
+    super(message, hint);
+    this.name = 'FindingsError';
+    this.findings = findings;
   }
 }

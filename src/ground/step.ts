@@ -13,6 +13,7 @@
  * (src/pipeline/deploy.ts); a step that reads an earlier one's plan or outcome imports that step's types only.
  */
 import type { AwsClients } from './aws.ts';
+import type { Finding } from './findings.ts';
 import type { GitContext } from './git.ts';
 import type { Logger } from './logger.ts';
 import type { DeployTarget, Preflight, Resource } from './resources.ts';
@@ -37,8 +38,12 @@ export interface StepContext {
   readonly logger: Logger;
   /** What the preflight read of the account and the resources. */
   readonly preflight: Preflight;
-  /** The model's step-functions.json as validated (placeholders unfilled), and its path for messages. */
-  readonly definition: { text: string; path: string };
+  /**
+   * The model's step-functions.json as validated (placeholders unfilled), and its path for messages. `unconfirmed`:
+   * the offline ASL errors that Step Functions may overrule (the run goes on only if ValidateStateMachineDefinition
+   * says the definition is valid).
+   */
+  readonly definition: { text: string; path: string; unconfirmed?: readonly Finding[] };
   /** The files the push changed, relative to the model folder; null when git cannot tell. */
   readonly changedFiles: Promise<string[] | null> | null;
   /** The plans made so far, by step. */

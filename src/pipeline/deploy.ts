@@ -8,7 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { describeError, errorName } from '../ground/aws-errors.ts';
 import { AwsClients } from '../ground/aws.ts';
-import { DeployError } from '../ground/errors.ts';
+import { DeployError, FindingsError } from '../ground/errors.ts';
+import type { Finding } from '../ground/findings.ts';
 import type { GitContext } from '../ground/git.ts';
 import type { Logger } from '../ground/logger.ts';
 import type { Release } from '../ground/release.ts';
@@ -64,6 +65,8 @@ export interface DeployRun {
   signal?: AbortSignal;
   /** The steps (default deploySteps()): tests give steps with their own Docker engine or poll delays. */
   steps?: Step[];
+  /** Offline ASL errors of the definition that Step Functions may overrule (the state machine step asks it). */
+  unconfirmed?: Finding[];
 }
 
 export interface DeployResult {
@@ -73,6 +76,10 @@ export interface DeployResult {
   failure?: { message: string; hint?: string };
   /** The deployed and the planned definition, for the picture's marks of what changes (when the state machine step was planned). */
   comparison?: StateMachinePlan['comparison'];
+  /** The offline errors Step Functions said it accepts: warnings now. */
+  overruled?: Finding[];
+  /** Step Functions' own errors in the definition, on their lines. */
+  findings?: Finding[];
 }
 
 export async function runDeploy(run: DeployRun): Promise<DeployResult> {
@@ -135,7 +142,7 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
         git,
         aws,
         logger,
-        definition: { text: validation.definitionText ?? '', path: model.definitionFile },
+        definition: { text: validation.definitionText ?? '', path: model.definitionFile, unconfirmed: run.unconfirmed },
         changedFiles: run.changedFiles,
         signal: run.signal,
       },
@@ -148,10 +155,12 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
       lock: mode === 'deploy' ? () => takeLock(aws, target.bucketName, settings, git, logger) : undefined,
       undoOnFailure: deploy.rollback,
     });
+    const machinePlan = result.plans.get('state-machine') as StateMachinePlan | undefined;
     return {
       steps: result.reports,
       outputs: outputsOf(mode, result),
-      comparison: (result.plans.get('state-machine') as StateMachinePlan | undefined)?.comparison,
+      comparison: machinePlan?.comparison,
+      overruled: machinePlan?.overruled,
       consoleLinks: consoleLinks(model.region, result.preflight.accountId, {
         ecrRepository: target.repositoryName,
         lambdaFunction: target.functionName,
@@ -161,7 +170,15 @@ export async function runDeploy(run: DeployRun): Promise<DeployResult> {
     };
   } catch (error) {
     if (error instanceof DeployError) {
-      return { steps: error instanceof PipelineError ? error.reports : [], outputs: {}, failure: { message: error.message, hint: error.hint } };
+      const findingsError = [error, error.cause].find((cause) => cause instanceof FindingsError);
+      return {
+        steps: error instanceof PipelineError ? error.reports : [],
+        outputs: {},
+        failure: { message: error.message, hint: error.hint },
+        // Step Functions' judgement holds even when a later write failed.
+        overruled: error instanceof PipelineError ? (error.plans.get('state-machine') as StateMachinePlan | undefined)?.overruled : undefined,
+        findings: findingsError?.findings,
+      };
     }
     throw error;
   } finally {

@@ -38,13 +38,15 @@ export interface PipelineResult {
   plans: ReadonlyMap<StepName, unknown>;
 }
 
-/** A failure after the preflight: carries the reports of the steps done before it, for the summary. */
+/** A failure while applying: carries the plans and the reports of the steps done before it, for the summary. */
 export class PipelineError extends DeployError {
   readonly reports: StepReport[];
-  constructor(error: DeployError, reports: StepReport[]) {
+  readonly plans: ReadonlyMap<StepName, unknown>;
+  constructor(error: DeployError, reports: StepReport[], plans: ReadonlyMap<StepName, unknown>) {
     super(error.message, error.hint, { cause: error.cause ?? error });
     this.name = 'PipelineError';
     this.reports = reports;
+    this.plans = plans;
   }
 }
 
@@ -96,7 +98,7 @@ export async function runPipeline(pipeline: Pipeline): Promise<PipelineResult> {
       reports.push({ ...step.report(plan, outcome), seconds: (performance.now() - started) / 1000 });
     }
   } catch (error) {
-    if (error instanceof DeployError) throw new PipelineError(error, reports);
+    if (error instanceof DeployError) throw new PipelineError(error, reports, plans);
     throw error;
   } finally {
     // Never let the release hide the run's own error: a lock that stays in place expires by itself.

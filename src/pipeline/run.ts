@@ -1,7 +1,7 @@
 import type { Mode, ModelKind } from '../ground/settings/model.ts';
 import type { Settings } from '../ground/settings/index.ts';
 import type { Finding } from '../ground/findings.ts';
-import { countBySeverity } from '../ground/findings.ts';
+import { countBySeverity, sortFindings } from '../ground/findings.ts';
 import { changedFilesBetween, type GitContext } from '../ground/git.ts';
 import { checkName, RESOURCE_INPUTS, type ResourceKind } from '../ground/names.ts';
 import type { Logger } from '../ground/logger.ts';
@@ -59,16 +59,23 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   // A rollback deploys nothing from the checkout, which may be the very thing that is broken: its findings are
   // shown, and only the resource names it needs must resolve (runDeploy checks them).
   result.failure = settings.deploy.rollbackTo === undefined ? validationFailure(validation.findings, config.failOnWarnings) : undefined;
+  // Offline ASL errors only, in a deploy that asks Step Functions: it decides (an offline validator lags AWS).
+  const unconfirmed = result.failure === undefined ? [] : awsMayOverrule(validation.findings, settings);
+  if (unconfirmed.length > 0) result.failure = undefined;
 
   if (result.failure === undefined && config.mode !== 'validate') {
     // Loaded only now: validate mode never pays for the AWS SDK or the Docker code at start-up.
     const { runDeploy } = await import('./deploy.ts');
-    const deployment = await runDeploy({ settings, validation, changedFiles, ...dependencies });
+    const deployment = await runDeploy({ settings, validation, changedFiles, unconfirmed, ...dependencies });
     result.steps = deployment.steps;
     result.consoleLinks = deployment.consoleLinks;
     result.comparison = deployment.comparison;
-    Object.assign(result.outputs, deployment.outputs);
+    validation.findings = judgedByAws(validation.findings, deployment.overruled ?? [], deployment.findings ?? []);
+    Object.assign(result.outputs, deployment.outputs, validationCounts(validation));
     result.failure = deployment.failure;
+    if (result.failure === undefined && unconfirmed.length > 0 && deployment.overruled === undefined) {
+      result.failure = validationFailure(validation.findings, config.failOnWarnings);
+    }
   } else if (result.failure !== undefined && config.mode !== 'validate') {
     result.failure.message += ' Nothing was written to AWS.';
   }
@@ -87,13 +94,34 @@ function validationFailure(findings: readonly Finding[], failOnWarnings: boolean
   return undefined;
 }
 
+/**
+ * The offline errors Step Functions may overrule: every error is an ASL rule's in the definition (not its size, which
+ * is AWS's own limit), and the run is a plan or a deploy whose state machine step asks ValidateStateMachineDefinition.
+ * Otherwise none: the errors stop the run before anything is read from AWS.
+ */
+function awsMayOverrule(findings: readonly Finding[], settings: Settings): Finding[] {
+  const { model, deploy } = settings;
+  const asks = (model.mode === 'plan' || model.mode === 'deploy') && deploy.rollbackTo === undefined && model.kind === 'lambda' && deploy.steps.includes('state-machine');
+  if (!asks || model.failOnWarnings) return [];
+  const errors = findings.filter((finding) => finding.severity === 'error');
+  const overrulable = (finding: Finding) => finding.file === model.definitionFile && finding.rule.startsWith('asl/') && finding.rule !== 'asl/size';
+  return errors.every(overrulable) ? errors : [];
+}
+
+/** The findings once Step Functions judged the definition: the errors it accepts are warnings, its own errors added. */
+function judgedByAws(findings: Finding[], overruled: readonly Finding[], rejected: readonly Finding[]): Finding[] {
+  if (overruled.length === 0 && rejected.length === 0) return findings;
+  const accepted = new Set(overruled);
+  const judged = findings.map((finding) =>
+    accepted.has(finding)
+      ? { ...finding, severity: 'warning' as const, message: `${finding.message} AWS accepts this (ValidateStateMachineDefinition): the offline rule may be out of date; \`ignore-rules: ${finding.rule}\` silences it.` }
+      : finding,
+  );
+  return sortFindings([...judged, ...rejected]);
+}
+
 function validationOutputs(validation: ValidationResult): Record<string, string> {
-  const counts = countBySeverity(validation.findings);
-  const outputs: Record<string, string> = {
-    errors: String(counts.error),
-    warnings: String(counts.warning),
-    notices: String(counts.notice),
-  };
+  const outputs = validationCounts(validation);
   // A name is an output only once it passed AWS's rules: on a pull request it is the PR author's text, and a
   // workflow may paste an output into a shell.
   for (const [kind, input] of Object.entries(RESOURCE_INPUTS) as Array<[ResourceKind, string]>) {
@@ -101,6 +129,11 @@ function validationOutputs(validation: ValidationResult): Record<string, string>
     if (name && checkName(kind, name.value) === undefined) outputs[input] = name.value;
   }
   return outputs;
+}
+
+function validationCounts(validation: ValidationResult): Record<string, string> {
+  const counts = countBySeverity(validation.findings);
+  return { errors: String(counts.error), warnings: String(counts.warning), notices: String(counts.notice) };
 }
 
 export function plural(count: number, noun: string): string {

@@ -10,10 +10,14 @@ import {
   SFNClient,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
+  type ValidateStateMachineDefinitionDiagnostic,
 } from '@aws-sdk/client-sfn';
+import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
 import { isDeepStrictEqual } from 'node:util';
 import { describeError, errorName, httpStatus } from '../ground/aws-errors.ts';
-import { DeployError } from '../ground/errors.ts';
+import { DeployError, FindingsError } from '../ground/errors.ts';
+import type { Finding } from '../ground/findings.ts';
+import { LineIndex } from '../ground/line-index.ts';
 import { mdFence } from '../ground/markdown.ts';
 import { tagOfRef } from '../ground/git.ts';
 import { lambdaFunctionNameOf } from '../ground/names.ts';
@@ -37,6 +41,8 @@ export interface StateMachinePlan {
   diff: string[];
   /** 'OK', 'FAIL' never reaches here (it throws), or why validation was skipped. */
   validation: string;
+  /** The offline ASL errors Step Functions overruled: it says the definition is valid. They become warnings. */
+  overruled: Finding[];
   /** The Lambda version the definition calls: a number, NEW_VERSION (published by the Lambda step), or undefined (not pinned). */
   lambdaVersion?: string;
   /**
@@ -89,7 +95,8 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
     const machine = machineOf(context);
     const lambdaVersion = release ? release.lambdaVersion : pinnedVersionOf(context);
     const taskRevision = release ? undefined : pinnedRevisionOf(context);
-    const validation = release ? `skipped: the definition of ${release.stateMachineVersionArn}` : await validateOnline(definitionFor(context, {}), context);
+    const online = release ? { valid: false, text: `skipped: the definition of ${release.stateMachineVersionArn}` } : await validateOnline(definitionFor(context, {}), context);
+    const overruled = overruledErrors(context, online);
     const definition = release ? release.definition : definitionFor(context, { lambdaVersion, taskRevision });
     const deployed = parsedOrText(machine.definition);
     const parsed = JSON.parse(definition) as unknown;
@@ -100,7 +107,8 @@ export class StateMachineStep implements Step<StateMachinePlan, StateMachineOutc
       definition,
       changed,
       diff: changed ? jsonDiff(deployed, parsed) : [],
-      validation,
+      validation: online.text,
+      overruled,
       lambdaVersion,
       taskRevision,
       publish,
@@ -305,28 +313,73 @@ function reportOutcome(plan: StateMachinePlan, outcome: StateMachineOutcome): St
   return { step: 'state-machine', status, details, outputs };
 }
 
-/** ValidateStateMachineDefinition: a DeployError on FAIL; a warning (and go on) when the API does not answer. */
-async function validateOnline(definition: string, { aws, logger, definition: { path: definitionPath } }: StepContext): Promise<string> {
+/**
+ * ValidateStateMachineDefinition. FAIL: a FindingsError, each diagnostic on its line of the definition (rule
+ * `aws/<code>`). No answer (an emulator, a role without the call): a warning, and the local validation stands.
+ */
+async function validateOnline(definition: string, context: StepContext): Promise<{ valid: boolean; text: string }> {
+  const { aws, logger, definition: { path: definitionPath } } = context;
   let output;
   try {
     output = await aws.advisoryClient(SFNClient).send(new ValidateStateMachineDefinitionCommand({ definition, type: 'STANDARD' }));
   } catch (error) {
     const why = describeError(error);
     logger.warning(`Step Functions could not validate ${definitionPath} online (${why}); going on with the local validation.`);
-    return `skipped: the API did not answer (${errorName(error) || httpStatus(error) || 'error'})`;
+    return { valid: false, text: `skipped: the API did not answer (${errorName(error) || httpStatus(error) || 'error'})` };
   }
-  const errors = (output.diagnostics ?? []).filter((d) => d.severity === 'ERROR');
-  for (const warning of (output.diagnostics ?? []).filter((d) => d.severity !== 'ERROR')) {
+  const diagnostics = output.diagnostics ?? [];
+  const errors = diagnostics.filter((d) => d.severity === 'ERROR');
+  for (const warning of diagnostics.filter((d) => d.severity !== 'ERROR')) {
     logger.warning(`${definitionPath}: ${warning.code}: ${warning.message}${warning.location ? ` at ${warning.location}` : ''}`);
   }
   if (output.result === 'FAIL' || errors.length > 0) {
+    const findings = diagnosticFindings(errors, context.definition);
     const lines = errors.map((d) => `${d.code}: ${d.message}${d.location ? ` (at ${d.location})` : ''}`);
-    throw new DeployError(
+    throw new FindingsError(
       `Step Functions rejects ${definitionPath}:\n- ${lines.join('\n- ') || 'no diagnostic given'}`,
       'Fix the definition; nothing was changed.',
+      findings,
     );
   }
-  return 'OK (ValidateStateMachineDefinition)';
+  return { valid: true, text: 'OK (ValidateStateMachineDefinition)' };
+}
+
+/**
+ * The offline errors Step Functions overrules: all of them when it says the definition is valid. Offline errors
+ * it could not be asked about stop the plan: nothing is written on an unconfirmed error.
+ */
+function overruledErrors(context: StepContext, online: { valid: boolean; text: string }): Finding[] {
+  const unconfirmed = context.definition.unconfirmed ?? [];
+  if (unconfirmed.length === 0) return [];
+  if (!online.valid) {
+    throw new DeployError(
+      `Validation found ${unconfirmed.length === 1 ? '1 error' : `${unconfirmed.length} errors`} in ${context.definition.path}, and Step Functions could not be asked whether it accepts the definition (${online.text}). Nothing was written to AWS.`,
+      'Fix the definition; or, if AWS accepts it and the offline rule is out of date, grant states:ValidateStateMachineDefinition (it overrules the rule) or set input `ignore-rules`.',
+    );
+  }
+  context.logger.warning(`Step Functions accepts ${context.definition.path}: ${unconfirmed.length === 1 ? 'the offline error is' : `the ${unconfirmed.length} offline errors are`} taken as warnings.`);
+  return [...unconfirmed];
+}
+
+/** Step Functions' diagnostics as findings, on the line their location (`/States/Name/Field`) names. */
+function diagnosticFindings(diagnostics: readonly ValidateStateMachineDefinitionDiagnostic[], definition: StepContext['definition']): Finding[] {
+  const root = parseTree(definition.text);
+  const lines = new LineIndex(definition.text);
+  return diagnostics.map((diagnostic) => {
+    const segments = (diagnostic.location ?? '').split('/').filter((segment) => segment !== '').map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
+    // The deepest node the location reaches: a field the definition lacks is reported on its state.
+    let node: Node | undefined;
+    for (let depth = segments.length; depth > 0 && !node; depth -= 1) node = root && findNodeAtLocation(root, segments.slice(0, depth));
+    const position = node ? lines.position(node.parent?.type === 'property' ? node.parent.offset : node.offset) : { line: 1, column: 1 };
+    const code = (diagnostic.code ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    return {
+      severity: 'error',
+      rule: `aws/${code}`,
+      file: definition.path,
+      ...position,
+      message: `Step Functions rejects this: ${diagnostic.message ?? diagnostic.code ?? 'no message'}${diagnostic.location ? ` (at ${diagnostic.location})` : ''}.`,
+    };
+  });
 }
 
 async function publishUnchanged(plan: StateMachinePlan, definition: string, { aws, logger, preflight }: StepContext): Promise<string | undefined> {

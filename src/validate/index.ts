@@ -134,7 +134,8 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   const family = ecsNames.names?.taskFamily.value;
   const runsFamily = config.kind === 'ecs' || (family !== undefined && definitionText !== undefined && runsTaskFamily(definitionText, family, config.modelName));
   if (runsFamily) findings.push(...ecsNames.findings);
-  return { findings: capPerFile(collapseRepeats(findings)), names: resolution.names, definitionText, ecs: runsFamily ? ecsNames.names : undefined };
+  const kept = config.ignoreRules.size === 0 ? findings : findings.filter((finding) => !config.ignoreRules.has(finding.rule));
+  return { findings: capPerFile(collapseRepeats(kept)), names: resolution.names, definitionText, ecs: runsFamily ? ecsNames.names : undefined };
 }
 
 /**

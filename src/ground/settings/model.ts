@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getBoolean, getChoice, getKeyValueLines, getText, inputError, quoted, type InputGetter } from '../inputs.ts';
+import { getBoolean, getChoice, getKeyValueLines, getList, getText, inputError, quoted, type InputGetter } from '../inputs.ts';
 import { clip, printable } from '../printable.ts';
 import { RESOURCE_INPUTS, type ResourceKind } from '../names.ts';
 import type { EcsOverrides } from '../ecs-names.ts';
@@ -39,6 +39,8 @@ export interface ModelSettings {
   /** Extra `${KEY}` substitutions for the definition (input `definition-substitutions`). */
   substitutions: Record<string, string>;
   failOnWarnings: boolean;
+  /** Rule ids whose findings are dropped, in every mode (input `ignore-rules`). */
+  ignoreRules: ReadonlySet<string>;
   /** The smoke run's execution input (input `smoke-test`, a JSON file of the model folder); undefined: no smoke run. */
   smokeTestFile?: string;
   /** Which kind of model it is (input `model-kind`, or found from the folder). */
@@ -119,6 +121,7 @@ export function parseModelSettings(get: InputGetter, context: RunContext): Model
     region,
     substitutions,
     failOnWarnings: getBoolean(get, 'fail-on-warnings', false),
+    ignoreRules: parseIgnoreRules(get),
     docsFolder: parseDocsFolder(get),
     smokeTestFile: get('smoke-test').trim() === '' ? undefined : inWorkspace('smoke-test', () => modelFolder, modelFolder),
   };
@@ -193,4 +196,14 @@ function parseDocsFolder(get: InputGetter): string {
     throw inputError('docs-folder', raw, 'give a folder inside the model folder, relative to it (e.g. docs), without "/" at the start or ".."');
   }
   return parts.filter((part) => part !== '.' && part !== '').join('/') || 'docs';
+}
+
+/** Input `ignore-rules`: rule ids as every finding prints them (`asl/field-type`), comma- or newline-separated. */
+function parseIgnoreRules(get: InputGetter): ReadonlySet<string> {
+  const rules = getList(get, 'ignore-rules');
+  const malformed = rules.find((rule) => !/^[a-z]+\/[a-z0-9-]+$/.test(rule));
+  if (malformed !== undefined) {
+    throw inputError('ignore-rules', get('ignore-rules'), 'list rule ids as the findings print them, like asl/field-type or quetzal/notebook-path', { problem: `names ${quoted(malformed)}, not a rule id` });
+  }
+  return new Set(rules);
 }
