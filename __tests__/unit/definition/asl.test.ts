@@ -140,7 +140,7 @@ describe('fields per state type', () => {
   });
 
   it('checks Map limits', () => {
-    const text = machine(`    "First": { "Type": "Map", "MaxConcurrency": -1, "ToleratedFailurePercentage": 120, "End": true, "Iterator": { "StartAt": "I", "States": { "I": { "Type": "Succeed" } } } }`);
+    const text = machine(`    "First": { "Type": "Map", "MaxConcurrency": -1, "ToleratedFailurePercentage": 120, "End": true, "ItemProcessor": { "ProcessorConfig": { "Mode": "DISTRIBUTED", "ExecutionType": "STANDARD" }, "StartAt": "I", "States": { "I": { "Type": "Succeed" } } } }`);
     assert.deepEqual(errorsOf(text), [ruleAt('asl/field-range', text, '-1'), ruleAt('asl/field-range', text, '120')]);
   });
 });

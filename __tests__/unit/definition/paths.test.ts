@@ -44,6 +44,6 @@ describe('intrinsic functions', () => {
     ['States.Array(foo)', /unexpected "f"/],
     ['plain text', /neither a path/],
   ] as const) {
-    it(`refuses ${call}`, () => assert.match(checkDynamicValue(call) ?? '', reason));
+    it(`refuses ${call}`, () => assert.match(checkDynamicValue(call)?.message ?? '', reason));
   }
 });

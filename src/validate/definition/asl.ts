@@ -6,17 +6,21 @@
  *
  * One file: every check below is a step of one walk sharing its state (the report, each block's transitions for
  * reachability, the query language in force, the JSONata budget). What needs none of it is apart: the language's
- * tables in asl-fields.ts, retriers in asl-retry.ts, paths in paths.ts, JSONata in jsonata.ts.
+ * tables in asl-fields.ts, retriers in asl-retry.ts, Task ARNs and Credentials in asl-task.ts, the Map's mode and
+ * Distributed-mode objects in asl-map.ts, paths and intrinsic calls in paths.ts (with the functions' signatures in
+ * asl-intrinsics.ts), JSONata in jsonata.ts.
  *
  * A value that is a `${Name}` placeholder as a whole is accepted wherever a value stands: it is filled in at
  * deploy, and may then be a number, an ARN or anything else.
  */
 import type { Node } from 'jsonc-parser';
 import type { Report } from './report.ts';
-import { checkDynamicValue, checkIntrinsic, checkPath, type PathKind } from './paths.ts';
-import { checkJsonata, isJsonataString } from './jsonata.ts';
+import { type IntrinsicProblem, type PathKind, checkDynamicValue, checkIntrinsic, checkPath } from './paths.ts';
+import { checkJsonata, checkJsonataDelimiters, isJsonataString } from './jsonata.ts';
 import { isPlaceholder } from './substitutions.ts';
 import { checkErrorEquals, checkRetry } from './asl-retry.ts';
+import { checkCredentials, checkLambdaResource } from './asl-task.ts';
+import { checkMapModeAndConfigs } from './asl-map.ts';
 import { type Field, describeType, fieldMap, fieldsOf, isArray, isObject, stringValue } from './tree.ts';
 import {
   COMPARISON_OPERATORS,
@@ -62,6 +66,8 @@ interface Block {
 }
 
 const STATE_NAME_MAX = 80;
+/** Fields of a state whose values are catchers, retriers or choice rules: their own "Comment" is free text too. */
+const STRUCTURAL_FIELDS = new Set(['Catch', 'Retry', 'Choices', 'And', 'Or', 'Not']);
 /**
  * Different JSONata expressions checked per definition: the 60,000 of a 1 MB definition made of them would take
  * seconds to parse (bench/README.md, `npm run bench:hostile -- --only many-jsonata`). A real definition holds a few
@@ -240,8 +246,12 @@ export class AslChecker {
       block.terminal = true;
     }
 
-    if (language === 'JSONPath') this.#checkJsonPathFields(name, fields);
-    else this.#checkJsonataStrings(node);
+    if (language === 'JSONPath') {
+      this.#checkJsonPathFields(name, fields);
+    } else {
+      this.#checkJsonataStrings(node);
+      this.#checkJsonataTemplates(name, fields);
+    }
 
     switch (type) {
       case 'Task':
@@ -336,7 +346,7 @@ export class AslChecker {
     for (const field of ['TimeoutSecondsPath', 'HeartbeatSecondsPath', 'SecondsPath', 'TimestampPath', 'ItemsPath', 'MaxConcurrencyPath', 'ToleratedFailureCountPath', 'ToleratedFailurePercentagePath']) {
       this.#checkPathField(fields.get(field), 'reference', false);
     }
-    for (const field of ['Parameters', 'ResultSelector', 'ItemSelector', 'Credentials']) {
+    for (const field of ['Parameters', 'ResultSelector', 'ItemSelector']) {
       const template = fields.get(field);
       if (!template?.value || isPlaceholder(template.value.value)) continue;
       if (!isObject(template.value)) {
@@ -349,6 +359,16 @@ export class AslChecker {
     if (assign?.value && isObject(assign.value)) this.#checkPayloadTemplate(assign.value);
   }
 
+  /** "Arguments" and "ItemSelector" of a JSONata state: an object, or one {% %} expression ("Output" takes any JSON value). */
+  #checkJsonataTemplates(name: string, fields: Map<string, Field>): void {
+    for (const field of ['Arguments', 'ItemSelector']) {
+      const value = fields.get(field)?.value;
+      if (value && !isObject(value) && !this.#isDeferred(value, 'JSONata')) {
+        this.#report.error('asl/field-type', value.offset, `"${field}" of state "${name}" must be an object or a {% %} expression, not ${describeType(value)}${field === 'Arguments' ? ': wrap the value in an object, or compute it with "{% ... %}"' : ''}.`);
+      }
+    }
+  }
+
   #checkPathField(field: Field | undefined, kind: PathKind, nullable: boolean): void {
     const value = field?.value;
     if (!field || !value) return;
@@ -358,7 +378,13 @@ export class AslChecker {
       return;
     }
     if (isPlaceholder(value.value)) return;
-    const problem = checkPath(value.value as string, kind);
+    const text = value.value as string;
+    if (kind === 'result' && isVariablePath(text)) {
+      // The guide: a variable may stand in any JSONPath field "with the exception of ResultPath".
+      this.#report.error('asl/result-path-variable', value.offset, `${field.name} "${text}" names a variable, but ResultPath only places the result in the state's data: use a path such as "$.result" (or null to discard the result), and store the value in a variable with "Assign".`);
+      return;
+    }
+    const problem = checkPath(text, kind);
     if (problem) this.#report.error('asl/jsonpath', value.offset, `${field.name}: ${problem}.`);
   }
 
@@ -387,19 +413,26 @@ export class AslChecker {
         const text = value.value as string;
         if (isPlaceholder(text)) continue;
         const problem = checkDynamicValue(text);
-        if (problem) this.#report.error(text.startsWith('$') ? 'asl/jsonpath' : 'asl/intrinsic', value.offset, `${field.name}: ${problem}.`);
+        if (problem) this.#report.error(problem.rule, value.offset, `${field.name}: ${problem.message}.`);
       } else if (isObject(value) || isArray(value)) {
         this.#checkPayloadTemplate(value);
       }
     }
   }
 
-  /** Every `{% %}` string of a JSONata state (nested blocks excluded: they are checked as states). */
+  /**
+   * Every `{% %}` string of a JSONata state (nested blocks excluded: they are checked as states), and the strings
+   * that look like a misplaced one. "Comment" of the state, its catchers, retriers and choice rules is free text.
+   */
   #checkJsonataStrings(node: Node): void {
-    const visit = (current: Node, skipBlocks: boolean) => {
+    const visit = (current: Node, structural: boolean) => {
       if (current.type === 'string') {
         const text = current.value as string;
-        if (!isJsonataString(text)) return;
+        if (!isJsonataString(text)) {
+          const misplaced = checkJsonataDelimiters(text);
+          if (misplaced) this.#report.error('asl/jsonata-delimiters', current.offset, `${misplaced}.`);
+          return;
+        }
         let problem = this.#jsonata.get(text);
         if (problem === undefined && !this.#jsonata.has(text)) {
           if (this.#jsonata.size >= MAX_JSONATA_EXPRESSIONS) {
@@ -414,11 +447,12 @@ export class AslChecker {
       }
       if (current.type === 'object') {
         for (const field of fieldsOf(current)) {
-          if (skipBlocks && (field.name === 'Branches' || field.name === 'ItemProcessor' || field.name === 'Iterator')) continue;
-          if (field.value) visit(field.value, false);
+          if (!field.value) continue;
+          if (structural && (field.name === 'Comment' || field.name === 'Branches' || field.name === 'ItemProcessor' || field.name === 'Iterator')) continue;
+          visit(field.value, structural && STRUCTURAL_FIELDS.has(field.name));
         }
       } else if (current.type === 'array') {
-        for (const child of current.children ?? []) visit(child, false);
+        for (const child of current.children ?? []) visit(child, structural);
       }
     };
     visit(node, true);
@@ -463,6 +497,9 @@ export class AslChecker {
         report.error('asl/field-type', resource.value.offset, `"Resource" must be an ARN string, not ${describeType(resource.value)}.`);
       } else if (!value.startsWith('arn:') && !value.includes('${')) {
         report.error('asl/resource', resource.value.offset, `"Resource" of state "${name}" is "${value}", which is not an ARN: use e.g. "arn:aws:states:::lambda:invoke" or the function's ARN.`);
+      } else {
+        const problem = checkLambdaResource(value);
+        if (problem) report.error('asl/lambda-arn', resource.value.offset, `"Resource" of state "${name}": ${problem}.`);
       }
     }
     const timeout = this.#checkPositiveInteger(fields.get('TimeoutSeconds'), 1, MAX_SECONDS, language);
@@ -472,9 +509,10 @@ export class AslChecker {
     }
     this.#exclusive(fields, 'TimeoutSeconds', 'TimeoutSecondsPath');
     this.#exclusive(fields, 'HeartbeatSeconds', 'HeartbeatSecondsPath');
-    const args = fields.get('Arguments');
-    if (args?.value && !isObject(args.value) && !this.#isDeferred(args.value, language)) {
-      report.error('asl/field-type', args.value.offset, `"Arguments" must be an object or a {% %} expression, not ${describeType(args.value)}.`);
+    const credentials = fields.get('Credentials');
+    if (credentials) {
+      for (const problem of checkCredentials(name, credentials, language)) report.error(problem.rule, problem.offset, problem.message);
+      if (language === 'JSONPath' && isObject(credentials.value)) this.#checkPayloadTemplate(credentials.value);
     }
   }
 
@@ -512,8 +550,8 @@ export class AslChecker {
       }
       const text = value.value as string;
       if (isPlaceholder(text)) continue;
-      const problem = text.startsWith('$') ? checkPath(text, 'reference') : checkIntrinsic(text);
-      if (problem) this.#report.error(text.startsWith('$') ? 'asl/jsonpath' : 'asl/intrinsic', value.offset, `${name}: ${problem}.`);
+      const problem = text.startsWith('$') ? pathProblem(checkPath(text, 'reference')) : checkIntrinsic(text);
+      if (problem) this.#report.error(problem.rule, value.offset, `${name}: ${problem.message}.`);
     }
   }
 
@@ -572,22 +610,14 @@ export class AslChecker {
     this.#exclusive(fields, 'MaxConcurrency', 'MaxConcurrencyPath');
     this.#exclusive(fields, 'ToleratedFailureCount', 'ToleratedFailureCountPath');
     this.#exclusive(fields, 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath');
-    for (const config of ['ItemReader', 'ResultWriter']) {
-      const field = fields.get(config);
-      if (!field?.value) continue;
-      if (!isObject(field.value)) {
-        report.error('asl/field-type', field.value.offset, `"${config}" of Map state "${name}" must be an object, not ${describeType(field.value)}.`);
-      } else if (config === 'ItemReader' && !fieldMap(field.value).has('Resource')) {
-        report.error('asl/missing-field', field.value.offset, `"ItemReader" of Map state "${name}" needs a "Resource" (e.g. "arn:aws:states:::s3:getObject").`);
-      } else if (language === 'JSONPath') {
-        const parameters = fieldMap(field.value).get('Parameters');
-        if (isObject(parameters?.value)) this.#checkPayloadTemplate(parameters.value);
-      }
-    }
-    const batcher = fields.get('ItemBatcher');
-    if (batcher?.value && !isObject(batcher.value)) {
-      report.error('asl/field-type', batcher.value.offset, `"ItemBatcher" of Map state "${name}" must be an object, not ${describeType(batcher.value)}.`);
-    }
+    checkMapModeAndConfigs({
+      report,
+      language,
+      integer: (field, minimum, maximum) => this.#checkPositiveInteger(field, minimum, maximum, language),
+      referencePath: (field) => this.#checkPathField(field, 'reference', false),
+      payloadTemplate: (template) => this.#checkPayloadTemplate(template),
+      exclusive: (map, a, b) => this.#exclusive(map, a, b),
+    }, name, fields);
   }
 
   #checkCatch(name: string, catchField: Field | undefined, block: Block, language: QueryLanguage): void {
@@ -731,6 +761,15 @@ export class AslChecker {
         return;
     }
   }
+}
+
+/** `$name` or `$name.field`: a workflow variable, not the state's data (`$`, `$.x`) nor the context (`$$.x`). */
+function isVariablePath(path: string): boolean {
+  return /^\$[\p{ID_Start}_]/u.test(path);
+}
+
+function pathProblem(message: string | undefined): IntrinsicProblem | undefined {
+  return message === undefined ? undefined : { rule: 'asl/jsonpath', message };
 }
 
 function capitalize(text: string): string {

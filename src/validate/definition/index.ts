@@ -6,7 +6,7 @@ import { QuetzalChecker, checkHardCodedArn } from './quetzal.ts';
 import { LineIndex, Report } from './report.ts';
 import { MAX_JSON_DEPTH, firstTooDeep } from './nesting.ts';
 import { type SanitizedText, sanitizeTemplate } from './sanitize.ts';
-import { findPlaceholders } from './substitutions.ts';
+import { findPlaceholders, findUnterminatedPlaceholder } from './substitutions.ts';
 import { fieldsOf } from './tree.ts';
 
 export { BUILTIN_SUBSTITUTIONS, substituteDefinition } from './substitutions.ts';
@@ -77,6 +77,11 @@ function checkValues(root: Node, text: string, report: Report, context: Definiti
             if (!context.substitutions.has(use.name)) {
               report.warning('substitution/unknown', node.offset + use.index, `Placeholder "\${${use.name}}" is not a known substitution: give it in the "definition-substitutions" input (${use.name}=value), or it will be left as is in the deployed definition.`);
             }
+          }
+          const unterminated = findUnterminatedPlaceholder(raw);
+          if (unterminated !== -1) {
+            const start = raw.slice(unterminated, unterminated + 30).replace(/["\\].*$/, '');
+            report.error('asl/unterminated-placeholder', node.offset + unterminated, `Placeholder "${start}" is never closed: a substitution is written "\${Name}" (letters, digits, _ : . -) and ends with "}", so this one would reach Step Functions as written. Add the closing "}".`);
           }
         }
         if (value.includes('<model_name>') && !toEditLines.has(report.lineOf(node.offset))) {

@@ -39,6 +39,28 @@ export function isJsonataString(value: string): boolean {
   return value.startsWith('{%');
 }
 
+/**
+ * A string of a JSONata state that is not an expression but looks like a misplaced one: Step Functions evaluates a
+ * string only when it starts with "{%" (no leading space) and ends with "%}" (no trailing space), and refuses one
+ * opened or closed improperly (https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
+ * Returns what is wrong, or undefined for plain text. (Strings that start with "{%" are checked by checkJsonata.)
+ */
+export function checkJsonataDelimiters(value: string): string | undefined {
+  const close = value.lastIndexOf('%}');
+  const open = value.indexOf('{%');
+  if (open === -1 && close === -1) return undefined;
+  if (open > 0 && value.slice(0, open).trim() === '') {
+    return `"${shown(value)}" has white space before "{%": a JSONata expression must start with "{%" right at the beginning of the string. Remove the spaces`;
+  }
+  if (open > 0 && close > open) {
+    return `"${shown(value)}" has text before "{%": a string is either plain text or one whole JSONata expression "{% ... %}". Move the text into the expression (e.g. "{% 'text ' & $value %}")`;
+  }
+  if (open === -1 && close !== -1 && value.trimEnd().endsWith('%}')) {
+    return `"${shown(value)}" ends with "%}" but does not start with "{%": open the expression with "{%" at the beginning of the string, or remove "%}"`;
+  }
+  return undefined;
+}
+
 /** Returns what is wrong with a `{% ... %}` string, or undefined when it is well formed. */
 export function checkJsonata(value: string): string | undefined {
   if (!value.endsWith('%}') || value.length < 4) {

@@ -2,9 +2,11 @@
  * Offline syntax checks for the JSONPath flavour of Amazon States Language: Paths, Reference Paths
  * (no `@ .. , : ? *`), context paths (`$$.`), variables (`$name`), and intrinsic functions (`States.Format(...)`).
  * Hand-written single-pass scanners: no regular expression runs over user text, so there is no backtracking trap.
+ * The scan of a call collects its arguments; what each function accepts is in asl-intrinsics.ts.
  */
 
 import { MAX_INTRINSIC_DEPTH } from './nesting.ts';
+import { INTRINSIC_SIGNATURES, type IntrinsicArgument, arityOf, checkIntrinsicArguments } from './asl-intrinsics.ts';
 
 export type PathKind = 'path' | 'reference' | 'result';
 
@@ -147,31 +149,26 @@ export function checkPath(value: string, kind: PathKind): string | undefined {
   return undefined;
 }
 
-/** Intrinsic functions and their [minimum, maximum] argument counts. */
-const INTRINSICS: ReadonlyMap<string, readonly [number, number]> = new Map([
-  ['States.Format', [1, Infinity]],
-  ['States.StringToJson', [1, 1]],
-  ['States.JsonToString', [1, 1]],
-  ['States.Array', [0, Infinity]],
-  ['States.ArrayPartition', [2, 2]],
-  ['States.ArrayContains', [2, 2]],
-  ['States.ArrayRange', [3, 3]],
-  ['States.ArrayGetItem', [2, 2]],
-  ['States.ArrayLength', [1, 1]],
-  ['States.ArrayUnique', [1, 1]],
-  ['States.Base64Encode', [1, 1]],
-  ['States.Base64Decode', [1, 1]],
-  ['States.Hash', [2, 2]],
-  ['States.JsonMerge', [3, 3]],
-  ['States.MathRandom', [2, 3]],
-  ['States.MathAdd', [2, 2]],
-  ['States.StringSplit', [2, 2]],
-  ['States.UUID', [0, 0]],
-]);
-
 interface IntrinsicScan {
   end: number;
   error?: string;
+  /** Set when the call is well formed but an argument has the wrong type or value. */
+  argumentError?: boolean;
+  /** The function called (for the caller's argument list). */
+  name?: string;
+}
+
+/** What is wrong with a path argument or an intrinsic function, and under which rule id it is reported. */
+export interface IntrinsicProblem {
+  rule: 'asl/jsonpath' | 'asl/intrinsic' | 'asl/intrinsic-argument';
+  message: string;
+}
+
+/** A quoted argument's text without its escaping backslashes (`\\'` is `'`). */
+function unescapeArgument(raw: string): string {
+  let value = '';
+  for (let index = 0; index < raw.length; index++) value += raw.charCodeAt(index) === 92 ? raw[++index] : raw[index];
+  return value;
 }
 
 function skipSpace(text: string, index: number): number {
@@ -195,13 +192,13 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
   if (text.charCodeAt(index) !== 40 /* ( */) {
     return { end: index, error: `"${name}" must be followed by "(" and its arguments` };
   }
-  const arity = INTRINSICS.get(name);
+  const arity = arityOf(name);
   if (!arity) {
-    const known = [...INTRINSICS.keys()].join(', ');
+    const known = [...INTRINSIC_SIGNATURES.keys()].join(', ');
     return { end: index, error: `unknown intrinsic function "${name}" (known: ${known})` };
   }
   index++;
-  let count = 0;
+  const args: IntrinsicArgument[] = [];
   let formatPlaceholders = -1;
   index = skipSpace(text, index);
   if (text.charCodeAt(index) === 41) {
@@ -213,6 +210,8 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
       if (code === 39 /* ' */) {
         let placeholders = 0;
         index++;
+        const valueStart = index;
+        let escaped = false;
         let closed = false;
         while (index < text.length) {
           const inner = text.charCodeAt(index);
@@ -221,6 +220,7 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
             if (next !== "'" && next !== '{' && next !== '}' && next !== '\\') {
               return { end: index, error: `open escape "\\${next ?? ''}" at character ${index + 1}: only \\' \\{ \\} \\\\ are escapes` };
             }
+            escaped = true;
             index += 2;
             continue;
           }
@@ -237,33 +237,43 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
           index++;
         }
         if (!closed) return { end: index, error: 'a quoted argument is never closed by "\'"' };
-        if (count === 0) formatPlaceholders = placeholders;
+        if (args.length === 0) formatPlaceholders = placeholders;
+        const raw = text.slice(valueStart, index - 1);
+        args.push({ kind: 'literal', type: 'string', value: escaped ? unescapeArgument(raw) : raw });
       } else if (code === 36 /* $ */) {
         const path = scanPath(text, index, true);
         if (path.error) return { end: path.end, error: path.error };
         index = path.end;
+        args.push({ kind: 'path' });
       } else if (code === 45 || (code >= 48 && code <= 57)) {
         const numberStart = index;
         if (code === 45) index++;
         while (index < text.length && /[0-9.eE+-]/.test(text[index])) index++;
-        if (!Number.isFinite(Number(text.slice(numberStart, index)))) {
+        const value = Number(text.slice(numberStart, index));
+        if (!Number.isFinite(value)) {
           return { end: index, error: `"${text.slice(numberStart, index)}" is not a number` };
         }
-      } else if (text.startsWith('null', index) || text.startsWith('true', index)) {
+        args.push({ kind: 'literal', type: 'number', value });
+      } else if (text.startsWith('null', index)) {
         index += 4;
+        args.push({ kind: 'literal', type: 'null' });
+      } else if (text.startsWith('true', index)) {
+        index += 4;
+        args.push({ kind: 'literal', type: 'boolean', value: true });
       } else if (text.startsWith('false', index)) {
         index += 5;
+        args.push({ kind: 'literal', type: 'boolean', value: false });
       } else if (text.startsWith('States.', index)) {
         const nested = scanIntrinsic(text, index, depth + 1);
         if (nested.error) return nested;
         index = nested.end;
+        args.push({ kind: 'call', name: nested.name! });
       } else {
         return {
           end: index,
           error: `unexpected "${text[index] ?? 'end of text'}" at character ${index + 1}: an argument is a 'quoted string', a number, null, a path or an intrinsic function`,
         };
       }
-      count++;
       index = skipSpace(text, index);
       const separator = text.charCodeAt(index);
       if (separator === 44) {
@@ -278,6 +288,7 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
     }
   }
   const [minimum, maximum] = arity;
+  const count = args.length;
   if (count < minimum || count > maximum) {
     const expected = minimum === maximum ? arguments_(minimum) : maximum === Infinity ? `at least ${arguments_(minimum)}` : `${minimum} to ${maximum} arguments`;
     return { end: index, error: `${name} takes ${expected}, not ${count}` };
@@ -288,23 +299,33 @@ function scanIntrinsic(text: string, start: number, depth = 1): IntrinsicScan {
       error: `States.Format has ${formatPlaceholders} "{}" in its template but ${count - 1} value argument(s): give one value per "{}"`,
     };
   }
-  return { end: index };
+  const wrongArgument = checkIntrinsicArguments(name, args);
+  if (wrongArgument) return { end: index, error: wrongArgument, argumentError: true };
+  return { end: index, name };
 }
 
 /** Checks the value of a `"name.$"` field (Parameters, ResultSelector, ItemSelector, Assign ...). */
-export function checkDynamicValue(value: string): string | undefined {
-  if (value.charCodeAt(0) === 36) return checkPath(value, 'path');
+export function checkDynamicValue(value: string): IntrinsicProblem | undefined {
+  if (value.charCodeAt(0) === 36) {
+    const problem = checkPath(value, 'path');
+    return problem === undefined ? undefined : { rule: 'asl/jsonpath', message: problem };
+  }
   if (!value.startsWith('States.')) {
-    return `"${shown(value)}" is neither a path (starting with "$") nor an intrinsic function (States.Format(...), ...): a field whose name ends in ".$" needs one of them (or drop ".$" to pass the text as is)`;
+    return {
+      rule: 'asl/intrinsic',
+      message: `"${shown(value)}" is neither a path (starting with "$") nor an intrinsic function (States.Format(...), ...): a field whose name ends in ".$" needs one of them (or drop ".$" to pass the text as is)`,
+    };
   }
   return checkIntrinsic(value);
 }
 
 /** Checks a whole string as one intrinsic function call. */
-export function checkIntrinsic(value: string): string | undefined {
+export function checkIntrinsic(value: string): IntrinsicProblem | undefined {
   const scan = scanIntrinsic(value, 0);
-  if (scan.error) return `"${shown(value)}" is not a valid intrinsic function: ${scan.error}`;
+  if (scan.error) {
+    return { rule: scan.argumentError ? 'asl/intrinsic-argument' : 'asl/intrinsic', message: `"${shown(value)}" is not a valid intrinsic function: ${scan.error}` };
+  }
   const end = skipSpace(value, scan.end);
-  if (end !== value.length) return `"${shown(value)}" has unexpected text after the intrinsic function at character ${end + 1}`;
+  if (end !== value.length) return { rule: 'asl/intrinsic', message: `"${shown(value)}" has unexpected text after the intrinsic function at character ${end + 1}` };
   return undefined;
 }

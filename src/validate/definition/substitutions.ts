@@ -32,6 +32,26 @@ export function findPlaceholders(text: string): PlaceholderUse[] {
   return uses;
 }
 
+/**
+ * Index of the first `${` that no `}` closes before the next `${` or the end of `text`, or -1. Such a placeholder
+ * is never filled (a name must end with `}`): it would reach Step Functions as written. `$${` is terraform's escape
+ * for a literal `${` and opens nothing. One pass, no backtracking.
+ */
+export function findUnterminatedPlaceholder(text: string): number {
+  let open = -1;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 125 /* } */) {
+      open = -1;
+    } else if (code === 36 /* $ */ && text.charCodeAt(index + 1) === 123 /* { */) {
+      if (open !== -1) return open;
+      if (index === 0 || text.charCodeAt(index - 1) !== 36) open = index;
+      index++;
+    }
+  }
+  return open;
+}
+
 function escapeForJsonString(value: string): string {
   return JSON.stringify(value).slice(1, -1);
 }
