@@ -161,3 +161,34 @@ describe('the two kinds of model', () => {
     assert.match(run.summary, /An \*\*ECS model\*\*.*\(input \\`model-kind\\`\)/);
   });
 });
+
+describe('the Dockerfile, against the build the action runs', () => {
+  /** Shaped like the backend's templates: the image tag above the install, a file of the backend's checkout copied. */
+  const dockerfile = [
+    'FROM python:3.12',
+    'ARG QUETZAL_MODEL_NAME',
+    'ARG IMAGE_TAG',
+    'ENV IMAGE_TAG=$IMAGE_TAG',
+    'COPY ./${QUETZAL_MODEL_NAME}/requirements.txt .',
+    'RUN pip install -r requirements.txt',
+    'COPY ./quetzal-network-editor-backend/docker/main_ecs.py .',
+    'COPY ./${QUETZAL_MODEL_NAME} .',
+    '',
+  ].join('\n');
+
+  it('warns at the ARG that busts the cache and errors at the COPY of a file no checkout brought', async () => {
+    const { workspace, model } = copyModel(path.join(ROOT, 'example', 'quetzal-example'));
+    fs.writeFileSync(path.join(model, 'Dockerfile'), dockerfile);
+    const run = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'quetzal-example' }, env: NO_AWS });
+    assert.equal(run.exitCode, 1);
+    const docker = run.annotations.filter((annotation) => annotation.file === 'quetzal-example/Dockerfile');
+    assert.deepEqual(docker.map(({ level, title, line }) => [level, title, line]), [['warning', 'docker/cache-busting-arg', 3], ['error', 'docker/copy-source-missing', 7]]);
+    assert.match(docker[1].message, /actions\/checkout with `repository: systragroup\/quetzal-network-editor-backend` and `path: quetzal-network-editor-backend`/);
+
+    fs.mkdirSync(path.join(workspace, 'quetzal-network-editor-backend', 'docker'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'quetzal-network-editor-backend', 'docker', 'main_ecs.py'), '');
+    const checkedOut = await runAction({ workspace, eventName: 'pull_request', inputs: { 'model-folder': 'quetzal-example' }, env: NO_AWS });
+    assert.equal(checkedOut.exitCode, 0, checkedOut.stdout);
+    assert.deepEqual(checkedOut.annotations.filter((annotation) => annotation.file === 'quetzal-example/Dockerfile').map(({ title }) => title), ['docker/cache-busting-arg']);
+  });
+});

@@ -5,7 +5,8 @@
 #   - docker-registry  : the distribution v2 registry, served over TLS as the model's "ECR" registry;
 #   - openssl          : to make the test CA and the registry's server certificate;
 #   - chromium         : the browser that renders the Mermaid pictures in the tests (__tests__/browser/);
-#   - fonts-dejavu-core: a font for the pictures' labels.
+#   - fonts-dejavu-core: a font for the pictures' labels;
+#   - busybox-static   : a shell for a base image made locally (bench/docker-cache.ts: Docker Hub is unreachable).
 # Idempotent: a second run with everything present does nothing (no apt-get update either).
 set -euo pipefail
 
@@ -16,9 +17,10 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+[ -x /bin/busybox ] || missing+=(busybox-static)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "local-account: dockerd, docker-registry, openssl, chromium and a font already installed"
+  echo "local-account: dockerd, docker-registry, openssl, chromium, a font and busybox already installed"
   exit 0
 fi
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Mode, ModelKind } from '../ground/settings/model.ts';
 import type { Settings } from '../ground/settings/index.ts';
 import type { Finding } from '../ground/findings.ts';
@@ -7,6 +8,7 @@ import { checkName, RESOURCE_INPUTS, type ResourceKind } from '../ground/names.t
 import type { Logger } from '../ground/logger.ts';
 import type { StepReport } from '../ground/step.ts';
 import { validateModel, type ValidationResult } from '../validate/index.ts';
+import type { DockerBuild } from '../validate/dockerfile/index.ts';
 
 export interface RunDependencies {
   logger: Logger;
@@ -45,7 +47,7 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   // model is validated and the deploy code loads.
   const syncsChanged = (config.mode === 'plan' || config.mode === 'deploy') && settings.deploy.rollbackTo === undefined && settings.deploy.steps.includes('scenarios') && settings.sync.scenarios.kind === 'changed';
   const changedFiles = syncsChanged ? changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after) : null;
-  const validation = await validateModel(config);
+  const validation = await validateModel(config, dockerBuildOf(settings, dependencies.git));
   const result: RunResult = {
     mode: config.mode,
     rollbackTo: settings.deploy.rollbackTo,
@@ -81,6 +83,20 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   }
   result.seconds = (performance.now() - started) / 1000;
   return result;
+}
+
+/** The Docker build the image step runs, for the Dockerfile's checks: its context, Dockerfile and build args. */
+function dockerBuildOf(settings: Settings, git: GitContext): DockerBuild {
+  const { model, deploy } = settings;
+  const sha = git.sha;
+  const namesCommit = (value: string) => sha !== undefined && (value.includes(sha) || value.includes(sha.slice(0, 7)));
+  return {
+    dockerfile: path.resolve(model.workspace, deploy.dockerfile ?? path.join(model.modelFolder, 'Dockerfile')),
+    context: path.resolve(model.workspace, deploy.buildContext ?? path.dirname(model.modelFolder)),
+    modelFolder: model.modelFolder,
+    buildArgs: { QUETZAL_MODEL_NAME: model.modelName, IMAGE_TAG: deploy.imageTag ?? sha ?? 'latest', ...deploy.buildArgs },
+    perCommitArgs: new Set(['IMAGE_TAG', ...Object.entries(deploy.buildArgs).filter(([, value]) => namesCommit(value)).map(([name]) => name)]),
+  };
 }
 
 function validationFailure(findings: readonly Finding[], failOnWarnings: boolean): RunResult['failure'] {

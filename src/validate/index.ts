@@ -6,6 +6,7 @@ import { costlyBlankRun, parseEnvFile } from '../ground/env-file.ts';
 import { resolveNames, type ResourceNames } from '../ground/names.ts';
 import { resolveEcsNames, type EcsNames } from '../ground/ecs-names.ts';
 import { runsTaskFamily } from '../ground/task-states.ts';
+import { checkDockerfile, type DockerBuild } from './dockerfile/index.ts';
 import { checkModelFolder } from './model-folder.ts';
 import { checkSmokeTest } from './smoke-test.ts';
 import { checkStepsFile } from './steps-file.ts';
@@ -28,8 +29,11 @@ export interface ValidationResult {
   ecs?: EcsNames;
 }
 
-/** Everything that can be checked without AWS: `.env` names, the definition, and the model folder. */
-export async function validateModel(config: ModelSettings): Promise<ValidationResult> {
+/**
+ * Everything that can be checked without AWS: `.env` names, the definition, and the model folder; with `build`
+ * (the image step's Docker build), the Dockerfile against it.
+ */
+export async function validateModel(config: ModelSettings, build?: DockerBuild): Promise<ValidationResult> {
   const findings: Finding[] = [];
 
   if (!isDirectory(config.modelFolder)) {
@@ -127,6 +131,7 @@ export async function validateModel(config: ModelSettings): Promise<ValidationRe
   }
 
   findings.push(...checkModelFolder(config.modelFolder, config.modelName));
+  if (build) findings.push(...checkDockerfile(build));
   findings.push(...checkStepsFile(config.stepsFile, config.modelFolder, config.kind === 'ecs'));
   if (config.smokeTestFile !== undefined) findings.push(...checkSmokeTest(config.smokeTestFile));
   for (const finding of await checkModelLinks(config.modelFolder, config.docsFolder)) findings.push(finding);
