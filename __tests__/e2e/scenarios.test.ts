@@ -185,3 +185,33 @@ describe('scenario sync', () => {
     assert.deepEqual(await keys(), before);
   });
 });
+
+describe('local clutter', () => {
+  it('never uploads checkpoints, caches, system files, git-ignored files or input exclude, and never deletes their remote copies', async () => {
+    const repo = modelRepo();
+    const scenario = path.join(repo.model, 'scenarios', 'clutter');
+    write(path.join(scenario, 'inputs', 'params.json'), '{"a":1}');
+    write(path.join(scenario, '.ipynb_checkpoints', 'A10-checkpoint.ipynb'), '{}');
+    write(path.join(scenario, 'inputs', '__pycache__', 'x.cpython-312.pyc'), 'bytecode');
+    write(path.join(scenario, 'inputs', '.DS_Store'), 'finder');
+    write(path.join(scenario, 'Thumbs.db'), 'explorer');
+    write(path.join(scenario, 'inputs', 'draft.tmp'), 'draft');
+    write(path.join(repo.model, '.gitignore'), '*.log\n');
+    write(path.join(scenario, 'run.log'), 'a laptop run');
+    const sha = repo.commit('a scenario, and what a laptop leaves beside it');
+    assert.equal(repo.git('ls-files', '--', 'scenarios/clutter/run.log'), '', 'git ignores run.log');
+    // What the bucket has already: an excluded file and an ignored one (never deleted), a stale input (deleted).
+    await put('clutter/inputs/.DS_Store', 'uploaded by an old script');
+    await put('clutter/old.log', 'uploaded by an old script');
+    await put('clutter/stale.csv', 'a,b');
+
+    const run = await sync(repo, { scenarios: 'clutter', 'delete-removed': 'true', exclude: '**/*.tmp' }, { before: ZERO, after: sha });
+    assert.equal(run.exitCode, 0, run.stdout);
+    assert.deepEqual((await keys('clutter/')).sort(), ['clutter/inputs/.DS_Store', 'clutter/inputs/params.json', 'clutter/old.log']);
+    assert.equal(await body('clutter/inputs/.DS_Store'), 'uploaded by an old script');
+    assert.match(run.summary, /\| Excluded \| 6 local file\(s\): never uploaded \|/);
+    assert.match(run.summary, /6 local file\(s\) excluded/);
+    assert.equal(run.outputs['files-uploaded'], '1');
+    assert.equal(run.outputs['files-deleted'], '1');
+  });
+});

@@ -7,7 +7,7 @@ export const INPUT_OPTIONS = [
   'ecs-task-definition', 'ecs-cluster',
   'aws-region', 'definition-substitutions', 'fail-on-warnings', 'ignore-rules', 'steps', 'build-context', 'dockerfile', 'build-args',
   'image-tag', 'force-build', 'publish', 'alias', 'wait-timeout-minutes', 'rollback', 'max-attempts', 'scenarios',
-  'delete-removed', 'keep', 'locked', 'on-conflict', 'upload-concurrency', 'docs-folder', 'lock-timeout-minutes',
+  'delete-removed', 'keep', 'exclude', 'locked', 'on-conflict', 'upload-concurrency', 'docs-folder', 'lock-timeout-minutes',
   'lock-ttl-minutes', 'pin-lambda-version', 'keep-lambda-versions', 'to', 'smoke-test', 'smoke-timeout-minutes',
 ] as const;
 

@@ -49,6 +49,7 @@ export async function applyPrefix(applying: PrefixApplying, target: TargetPlan):
     notes: [...target.notes],
     notStarted: 0,
     changedAfterPlan: [],
+    excluded: target.excluded ?? 0,
   };
   if (!decision || (target.status !== 'sync' && target.status !== 'unchanged')) return result;
 

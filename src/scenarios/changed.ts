@@ -2,6 +2,7 @@
  * What git knows of the model's files: which tracked files are unmodified in the working tree, and their blob ids,
  * so that the sync reads again only files whose content may differ from what it recorded.
  */
+import { spawn } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -125,4 +126,23 @@ async function blobsCheckedByGit(dir: string): Promise<Map<string, string>> {
     blobs.set(path, blob);
   }
   return blobs;
+}
+
+/**
+ * Of `paths` (relative to `dir`), those git's ignore rules exclude (the `.gitignore` files, `.git/info/exclude`,
+ * `core.excludesFile`); a tracked file is never one. Empty when `dir` is not in a git work tree. The paths go
+ * through standard input, NUL-separated: any name, any number.
+ */
+export function ignoredByGit(dir: string, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return Promise.resolve(new Set());
+  return new Promise((resolvePaths) => {
+    const child = spawn('git', ['-c', 'core.quotepath=off', 'check-ignore', '-z', '--stdin'], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', () => resolvePaths(new Set()));
+    // Exit 0: some paths are ignored; 1: none; anything else (not a work tree): git cannot tell.
+    child.on('close', (code) => resolvePaths(code === 0 ? new Set(Buffer.concat(chunks).toString('utf8').split('\0').filter((path) => path !== '')) : new Set()));
+    child.stdin.on('error', () => {}); // git exits early outside a work tree
+    child.stdin.end(`${paths.join('\0')}\0`);
+  });
 }

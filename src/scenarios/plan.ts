@@ -25,6 +25,8 @@ export interface PrefixPlanning {
   blobs: Promise<ReadonlyMap<string, string> | null>;
   /** Files hashed at once, shared by every prefix. */
   hashSlots: Slots;
+  /** Of these paths (relative to the model folder), those git's ignore rules exclude. */
+  ignoredByGit: (modelPaths: string[]) => Promise<Set<string>>;
 }
 
 /** The remote reads of one prefix, started as soon as its name is known. */
@@ -87,10 +89,12 @@ export async function planPrefix(planning: PrefixPlanning, reads: RemoteReads, l
   const notes: string[] = [];
   const since = () => Math.round(performance.now() - started);
   const timings: string[] = []; // for the debug log: where the plan of a prefix spends its time
-  const [remote, localFiles] = await Promise.all([
+  const [remote, listedFiles] = await Promise.all([
     reads.listing.finally(() => timings.push(`listed at ${since()} ms`)),
     local.files.finally(() => timings.push(`local files at ${since()} ms`)),
   ]);
+  const { localFiles, excluded, isExcluded } = await leaveOutClutter(listedFiles, remote, local, planning);
+  if (excluded > 0) notes.push(`${excluded} local file(s) excluded (checkpoints, caches, system files, .gitignore, input exclude): not uploaded`);
   if (target.kind === 'scenario' && remote.has('.lock')) {
     const locked = lockedPlan(target, remote, settings, logger);
     if (locked) return locked;
@@ -108,7 +112,8 @@ export async function planPrefix(planning: PrefixPlanning, reads: RemoteReads, l
     manifest,
     deleteRemoved: settings.deleteRemoved,
     isArtifact: (rel) => artifactMatcher(rel),
-    isManaged: local.isManaged,
+    // An excluded file is absent locally by choice: its remote copy is never deleted for that.
+    isManaged: (rel) => local.isManaged(rel) && !isExcluded(rel),
     readMetadata: (rel) => readActionMetadata(planning.s3, planning.bucket, keyOf(target, rel)),
   });
   const { status, blocking } = settleConflicts(target, decision, hashed, remote, settings, logger, notes);
@@ -120,7 +125,27 @@ export async function planPrefix(planning: PrefixPlanning, reads: RemoteReads, l
     const stale = decision.remoteOnly.filter((rel) => !artifactMatcher(rel));
     if (stale.length > 0) notes.push(`${stale.length} remote file(s) not in the repository kept (delete-removed is off)`);
   }
-  return { ...target, status, blocking, decision, manifest, recordEtag, remote, notes, modelPath: local.modelPath };
+  return { ...target, status, blocking, decision, manifest, recordEtag, remote, notes, modelPath: local.modelPath, excluded };
+}
+
+/**
+ * The local files without what never goes to the bucket: what input `exclude` and LOCAL_CLUTTER_GLOBS match, and
+ * what git ignores. `isExcluded` also answers for remote files absent locally (asked of git with the local ones,
+ * when they may be deleted).
+ */
+async function leaveOutClutter(
+  files: readonly LocalFile[],
+  remote: ReadonlyMap<string, RemoteObject>,
+  local: LocalSide,
+  planning: PrefixPlanning,
+): Promise<{ localFiles: LocalFile[]; excluded: number; isExcluded: (rel: string) => boolean }> {
+  const matches = picomatch(planning.settings.exclude, { dot: true });
+  const byGlob = files.filter((file) => !matches(file.rel));
+  const localRels = new Set(files.map((file) => file.rel));
+  const remoteOnly = planning.settings.deleteRemoved ? [...remote.keys()].filter((rel) => !localRels.has(rel) && !matches(rel) && local.isManaged(rel)) : [];
+  const ignored = await planning.ignoredByGit([...byGlob, ...remoteOnly.map((rel) => ({ rel }))].map((file) => local.modelPath(file.rel)));
+  const localFiles = ignored.size === 0 ? byGlob : byGlob.filter((file) => !ignored.has(local.modelPath(file.rel)));
+  return { localFiles, excluded: files.length - localFiles.length, isExcluded: (rel) => matches(rel) || ignored.has(local.modelPath(rel)) };
 }
 
 /** A scenario locked remotely: left as it is (skip), or blocking the step (fail); undefined to sync it (overwrite). */

@@ -30,6 +30,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
   let bytes = 0;
   let deletes = 0;
   let unchanged = 0;
+  let excluded = 0;
   const rows: string[] = [];
   const toDelete: string[] = [];
   const conflicts: string[] = [];
@@ -43,6 +44,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
     bytes += upBytes;
     deletes += del.length;
     unchanged += decision?.unchanged.length ?? 0;
+    excluded += target.excluded ?? 0;
     toDelete.push(...del.map((item) => `${target.prefix}${item.rel}`));
     conflicts.push(...(decision?.conflicts ?? []).map((c) => `${target.prefix}${c.rel}: ${c.reason}`));
     const status = target.blocking ? `${PLAN_STATUS[target.status]} (fails the step)` : PLAN_STATUS[target.status];
@@ -65,6 +67,7 @@ export function reportPlan(plan: SyncPlan): StepReport {
       ['Would upload', `${uploads} file(s), ${formatBytes(bytes)}`],
       ['Would delete', String(deletes)],
       ['Unchanged', String(unchanged)],
+      ['Excluded', `${excluded} local file(s): never uploaded`],
     ],
     outputs: syncOutputs(plan.targets, { uploads: 0, bytes: 0, deletes: 0, unchanged }),
     markdown,
@@ -85,6 +88,7 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
   let bytes = 0;
   let deletes = 0;
   let unchanged = 0;
+  let excluded = 0;
   const rows: string[] = [];
   const failures: string[] = [];
   const deleted: string[] = [];
@@ -94,6 +98,7 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
     bytes += target.bytesUploaded;
     deletes += target.deleted;
     unchanged += target.unchanged;
+    excluded += target.excluded;
     failures.push(...target.failures.map((f) => `${f.key}: ${f.error}`));
     rows.push(
       mdRow([mdCode(target.prefix), OUTCOME_STATUS[target.status] ?? target.status, `${target.uploaded} (${formatBytes(target.bytesUploaded)})`, String(target.deleted), String(target.unchanged), mdText(target.notes.join('; '))]),
@@ -113,6 +118,7 @@ export function reportOutcome(outcome: SyncOutcome): StepReport {
       ['Uploaded', `${uploads} file(s), ${formatBytes(bytes)}`],
       ['Deleted', String(deletes)],
       ['Unchanged', String(unchanged)],
+      ['Excluded', `${excluded} local file(s): never uploaded`],
     ],
     outputs: syncOutputs(outcome.targets, { uploads, bytes, deletes, unchanged }),
     markdown,

@@ -18,7 +18,7 @@ import type { Resource } from '../ground/resources.ts';
 import type { Step, StepContext, StepReport } from '../ground/step.ts';
 import { applyPrefix, applyProblems, type PrefixApplying } from './apply.ts';
 import { checkBaseRemains } from './base.ts';
-import { cleanTrackedBlobs } from './changed.ts';
+import { cleanTrackedBlobs, ignoredByGit } from './changed.ts';
 import { Slots } from './limit.ts';
 import { listCommonFiles } from './local.ts';
 import { logPlan } from './log.ts';
@@ -69,7 +69,15 @@ export class ScenarioSyncStep implements Step<SyncPlan, SyncOutcome> {
     }
     const s3 = context.aws.client(S3Client);
     const blobs = this.#useGit ? cleanTrackedBlobs(modelFolder) : Promise.resolve(null);
-    const planning: PrefixPlanning = { s3, bucket, settings: settings.sync, logger, blobs, hashSlots: new Slots(HASH_CONCURRENCY) };
+    const planning: PrefixPlanning = {
+      s3,
+      bucket,
+      settings: settings.sync,
+      logger,
+      blobs,
+      hashSlots: new Slots(HASH_CONCURRENCY),
+      ignoredByGit: this.#useGit ? (paths) => ignoredByGit(modelFolder, paths) : async () => new Set(),
+    };
 
     const chosen = await selectScenarios(modelFolder, settings.sync.scenarios, context.changedFiles);
     const scenarioReads = chosen.names.map((name) => readRemote(s3, bucket, scenarioTarget(name)));

@@ -38,6 +38,8 @@ export interface TargetPlan extends Target {
   notes: string[];
   /** Path of a file of this target relative to the model folder (for git). */
   modelPath?: (rel: string) => string;
+  /** Local files left out: clutter, git-ignored, input `exclude`. */
+  excluded?: number;
 }
 
 export interface SyncPlan {
@@ -65,6 +67,8 @@ export interface TargetOutcome extends Target {
   notStarted: number;
   /** Keys written or deleted by someone else between the plan and the write: left as they are (on-conflict). */
   changedAfterPlan: string[];
+  /** Local files left out, as planned. */
+  excluded: number;
 }
 
 export interface SyncOutcome {

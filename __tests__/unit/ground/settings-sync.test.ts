@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSyncSettings, RUN_ARTIFACT_GLOBS } from '../../../src/ground/settings/sync.ts';
+import { LOCAL_CLUTTER_GLOBS, parseSyncSettings, RUN_ARTIFACT_GLOBS } from '../../../src/ground/settings/sync.ts';
 
 const parse = (inputs: Record<string, string>) => parseSyncSettings((name) => inputs[name] ?? '');
 
@@ -9,6 +9,7 @@ test('defaults: changed scenarios, nothing deleted, locked skipped, conflicts fa
     scenarios: { kind: 'changed' },
     deleteRemoved: false,
     keep: [...RUN_ARTIFACT_GLOBS],
+    exclude: [...LOCAL_CLUTTER_GLOBS],
     locked: 'skip',
     onConflict: 'fail',
     uploadConcurrency: 16,
@@ -43,4 +44,9 @@ test('keep adds globs to the run artifacts; booleans and numbers parse', () => {
   assert.deepEqual(options.keep, [...RUN_ARTIFACT_GLOBS, 'results/**', '*.parquet']);
   assert.equal(options.deleteRemoved, true);
   assert.equal(options.uploadConcurrency, 4);
+});
+
+test('exclude adds globs to the local clutter never uploaded, checked as keep is', () => {
+  assert.deepEqual(parse({ exclude: '**/*.tmp\nscratch/**' }).exclude, [...LOCAL_CLUTTER_GLOBS, '**/*.tmp', 'scratch/**']);
+  assert.throws(() => parse({ exclude: '/abs/**' }), /Input `exclude` is "\/abs\/\*\*", which has the glob "\/abs\/\*\*": give globs relative to a scenario folder \(e\.g\. \*\*\/\*\.tmp\)/);
 });

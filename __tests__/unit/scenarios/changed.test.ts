@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanTrackedBlobs, indexedFileState, parseIndexListing } from '../../../src/scenarios/changed.ts';
+import { cleanTrackedBlobs, ignoredByGit, indexedFileState, parseIndexListing } from '../../../src/scenarios/changed.ts';
 import { changedFilesBetween } from '../../../src/ground/git.ts';
 
 const run = promisify(execFile);
@@ -120,4 +120,15 @@ test('a file is clean only when its stat is the recorded one and it is older tha
   assert.equal(indexedFileState(entry, { ...file, ino: 78n }, 1800000000_000000000n), 'modified');
   // The index keeps the low 32 bits of sizes and inodes.
   assert.equal(indexedFileState({ ...entry, size: 12n, ino: 77n }, { ...file, size: 12n + (1n << 32n), ino: 77n + (5n << 32n) }, 1800000000_000000000n), 'clean');
+});
+
+test('git says which paths its ignore rules exclude: nested .gitignore files, absent paths, odd names; a tracked file never', async () => {
+  await writeFile(join(repo, '.gitignore'), '*.log\n');
+  await writeFile(join(model, '.gitignore'), 'scratch/\n');
+  await writeFile(join(model, 'tracked.log'), 'kept');
+  await git('add', '-f', 'models/paris/tracked.log');
+  const ignored = await ignoredByGit(model, ['scenarios/base/run.log', 'scratch/x.csv', 'scenarios/base/a.csv', 'tracked.log', 'line\nbreak.log', 'never/there.log']);
+  assert.deepEqual([...ignored].sort(), ['line\nbreak.log', 'never/there.log', 'scenarios/base/run.log', 'scratch/x.csv']);
+  assert.deepEqual(await ignoredByGit(model, []), new Set());
+  assert.deepEqual(await ignoredByGit(await mkdtemp(join(tmpdir(), 'not-a-repo-')), ['x.log']), new Set(), 'outside a work tree git cannot tell');
 });

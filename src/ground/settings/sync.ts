@@ -22,6 +22,11 @@ export interface SyncSettings {
   deleteRemoved: boolean;
   /** Globs, relative to a scenario, of remote files that belong to runs: never deleted, never overwritten. */
   keep: string[];
+  /**
+   * Globs, relative to a synced folder, of local files never uploaded (LOCAL_CLUTTER_GLOBS and input `exclude`); git's
+   * ignore rules apply besides. A remote file they match is never deleted for being absent locally.
+   */
+  exclude: string[];
   locked: LockedPolicy;
   onConflict: ConflictPolicy;
   uploadConcurrency: number;
@@ -29,6 +34,9 @@ export interface SyncSettings {
 
 /** Run artifacts: written by runs of the model, never deleted nor overwritten by a deploy. */
 export const RUN_ARTIFACT_GLOBS: readonly string[] = ['outputs/**', 'logs/**', 'info.json', '.lock'];
+
+/** What a laptop leaves beside the data: never uploaded, whatever the repository says. */
+export const LOCAL_CLUTTER_GLOBS: readonly string[] = ['**/.ipynb_checkpoints/**', '**/__pycache__/**', '**/.DS_Store', '**/Thumbs.db', '**/desktop.ini'];
 
 export const DEFAULT_UPLOAD_CONCURRENCY = 16;
 export const MAX_UPLOAD_CONCURRENCY = 64;
@@ -38,6 +46,7 @@ export const SYNC_INPUTS = {
   scenarios: 'scenarios',
   deleteRemoved: 'delete-removed',
   keep: 'keep',
+  exclude: 'exclude',
   locked: 'locked',
   onConflict: 'on-conflict',
   uploadConcurrency: 'upload-concurrency',
@@ -79,24 +88,25 @@ function parseSelection(get: InputGetter): ScenarioSelection {
   return { kind: 'names', names };
 }
 
-function parseKeep(get: InputGetter): string[] {
-  const raw = get(SYNC_INPUTS.keep);
-  const globs = getList(get, SYNC_INPUTS.keep);
+/** Input `keep` or `exclude`: globs relative to a synced folder, checked as picomatch reads them. */
+function parseGlobs(get: InputGetter, input: string, example: string): string[] {
+  const raw = get(input);
+  const globs = getList(get, input);
   for (const glob of globs) {
     if (glob.startsWith('/') || glob.split('/').includes('..')) {
-      throw inputError(SYNC_INPUTS.keep, raw, 'give globs relative to a scenario folder (e.g. results/**), without "/" at the start or ".."', {
+      throw inputError(input, raw, `give globs relative to a scenario folder (e.g. ${example}), without "/" at the start or ".."`, {
         problem: `has the glob ${quoted(glob)}`,
       });
     }
     try {
       picomatch.makeRe(glob, { dot: true });
     } catch (error) {
-      throw inputError(SYNC_INPUTS.keep, raw, 'give globs as picomatch reads them (e.g. results/**)', {
+      throw inputError(input, raw, `give globs as picomatch reads them (e.g. ${example})`, {
         problem: `has the glob ${quoted(glob)}, not valid (${printable((error as Error).message)})`,
       });
     }
   }
-  return [...RUN_ARTIFACT_GLOBS, ...globs];
+  return globs;
 }
 
 /**
@@ -107,7 +117,8 @@ export function parseSyncSettings(get: InputGetter): SyncSettings {
   return {
     scenarios: parseSelection(get),
     deleteRemoved: getBoolean(get, SYNC_INPUTS.deleteRemoved, false),
-    keep: parseKeep(get),
+    keep: [...RUN_ARTIFACT_GLOBS, ...parseGlobs(get, SYNC_INPUTS.keep, 'results/**')],
+    exclude: [...LOCAL_CLUTTER_GLOBS, ...parseGlobs(get, SYNC_INPUTS.exclude, '**/*.tmp')],
     locked: getChoice(get, SYNC_INPUTS.locked, ['skip', 'fail', 'overwrite'] as const, 'skip'),
     onConflict: getChoice(get, SYNC_INPUTS.onConflict, ['fail', 'skip', 'overwrite'] as const, 'fail'),
     uploadConcurrency: getInteger(get, SYNC_INPUTS.uploadConcurrency, { min: 1, max: MAX_UPLOAD_CONCURRENCY, fallback: DEFAULT_UPLOAD_CONCURRENCY }),
