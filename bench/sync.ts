@@ -33,13 +33,12 @@
  * Prints the median wall time of each and the ratio action / CLI (goals: <= 1.0, <= 0.2, <= 0.5), and the
  * median time the action spent in each phase (from the time its ::group:: lines reached the bench).
  */
-import { spawn, execFile } from 'node:child_process';
 import { cp, mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { benchEndpoint, benchEnv, benchGit, median, phases, pseudoRandom, REGION, runBundledAction, startMoto, timedProcess, type Timed } from './sync-helpers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,30 +59,12 @@ const dist = resolve(args.dist);
 const compare = args.compare ? resolve(args.compare) : undefined;
 const runner = args.runner === 'module' ? 'module' : 'action';
 const PORT = Number(args.port);
-if (!(PORT >= 5250 && PORT <= 5259)) throw new Error('--port must be within 5250-5259 (this bench\'s ports)');
-const endpoint = `http://127.0.0.1:${PORT}`;
-const REGION = 'us-east-1';
+const endpoint = benchEndpoint(PORT);
 const MODEL = 'quetzal-example';
 const EXAMPLE = resolve('example', MODEL);
 
-const baseEnv: NodeJS.ProcessEnv = {};
-for (const [key, value] of Object.entries(process.env)) {
-  if (!key.startsWith('INPUT_') && !key.startsWith('GITHUB_') && !key.startsWith('AWS_')) baseEnv[key] = value;
-}
-Object.assign(baseEnv, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION });
-const gitEnv: NodeJS.ProcessEnv = { ...baseEnv, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@x' };
-const run = promisify(execFile);
-const git = async (cwd: string, ...gitArgs: string[]) => (await run('git', gitArgs, { cwd, env: gitEnv, maxBuffer: 1 << 24 })).stdout.trim();
-
-function pseudoRandom(seed: number, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(String(seed)).digest();
-  for (let offset = 0; offset < size; offset += block.length) {
-    block.copy(out, offset);
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
-}
+const baseEnv = benchEnv();
+const git = benchGit(baseEnv);
 
 /** The example model with one big scenario, `base`; returns the scenario's files relative to the workspace. */
 async function makeModel(workspace: string): Promise<{ files: string[]; bytes: number }> {
@@ -107,66 +88,6 @@ async function makeModel(workspace: string): Promise<{ files: string[]; bytes: n
   return { files, bytes };
 }
 
-async function startMoto(): Promise<() => Promise<void>> {
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(PORT)], { stdio: 'ignore' });
-  let up = false;
-  for (let i = 0; i < 300 && !up; i += 1) {
-    try {
-      up = (await fetch(`${endpoint}/moto-api/`)).status < 500;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(child.pid!, 'SIGTERM');
-    await exited;
-  };
-  if (!up) {
-    await stop();
-    throw new Error(`moto_server did not answer on ${endpoint}`);
-  }
-  return stop;
-}
-
-interface Timed {
-  seconds: number;
-  stdout: string;
-  /** Seconds from spawn to each `::group::` / `::endgroup::` line and to the end of output. */
-  marks: Array<{ at: number; line: string }>;
-}
-
-/** Spawns a process, collecting its stdout and when each of its group lines arrived. */
-function timedProcess(command: string, commandArgs: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Timed> {
-  return new Promise((resolvePromise, reject) => {
-    const start = performance.now();
-    const child = spawn(command, commandArgs, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    const marks: Timed['marks'] = [];
-    child.stdout.on('data', (chunk: Buffer) => {
-      const at = (performance.now() - start) / 1000;
-      const text = chunk.toString();
-      stdout += text;
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (marks.length === 0 || line.startsWith('::group::') || line.startsWith('::endgroup::')) marks.push({ at, line });
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = (performance.now() - start) / 1000;
-      if (code !== 0) reject(new Error(`${command} ${commandArgs.join(' ')} exited with ${code}\n${stdout}\n${stderr}`));
-      else resolvePromise({ seconds, stdout, marks });
-    });
-  });
-}
-
 interface ActionCase {
   /** Folder of the bundle (its index.js is run). */
   bundle: string;
@@ -178,67 +99,23 @@ interface ActionCase {
   profileName: string;
 }
 
-let runnerCounter = 0;
 async function actionRun(c: ActionCase): Promise<Timed & { outputs: Record<string, string> }> {
   const model = join(c.workspace, MODEL);
   if (runner === 'module') {
     const result = await timedProcess(process.execPath, [resolve('bench/sync-run.ts'), endpoint, c.bucket, model, c.scenarios], baseEnv, c.workspace);
     return { ...result, outputs: JSON.parse(result.stdout.trim()) };
   }
-  runnerCounter += 1;
-  const runnerTemp = await mkdtemp(join(tmpdir(), 'bench-runner-'));
-  const files = { output: join(runnerTemp, 'output'), summary: join(runnerTemp, 'summary'), event: join(runnerTemp, 'event.json') };
-  await writeFile(files.output, '');
-  await writeFile(files.summary, '');
-  await writeFile(files.event, JSON.stringify(c.event));
-  const env: NodeJS.ProcessEnv = {
-    ...baseEnv,
-    AWS_ENDPOINT_URL: endpoint,
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_WORKSPACE: c.workspace,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_SHA: c.sha,
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_REPOSITORY: 'quetzal/bench-model',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_RUN_ID: String(1000 + runnerCounter),
-    GITHUB_RUN_ATTEMPT: '1',
-    RUNNER_TEMP: runnerTemp,
-    INPUT_MODE: 'deploy',
-    INPUT_STEPS: 'scenarios',
-    INPUT_SCENARIOS: c.scenarios,
-    'INPUT_MODEL-FOLDER': MODEL,
-    INPUT_BUCKET: c.bucket,
-    'INPUT_LAMBDA-FUNCTION': c.bucket,
-    'INPUT_ECR-REPOSITORY': c.bucket,
-  };
   const nodeArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`, `--cpu-prof-name=${c.profileName}.cpuprofile`] : [];
-  try {
-    const result = await timedProcess(process.execPath, [...nodeArgs, join(c.bundle, 'index.js')], env, c.workspace);
-    const outputs = parseOutputs(await readFile(files.output, 'utf8'));
-    if (/^::error/m.test(result.stdout)) throw new Error(`the action reported an error:\n${result.stdout}`);
-    return { ...result, outputs };
-  } finally {
-    await rm(runnerTemp, { recursive: true, force: true });
-  }
-}
-
-/** GITHUB_OUTPUT's `name<<delimiter` blocks. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i += 1) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]);
-    if (!match) continue;
-    const value: string[] = [];
-    for (i += 1; i < lines.length && lines[i] !== match[2]; i += 1) value.push(lines[i]);
-    outputs[match[1]] = value.join('\n');
-  }
-  return outputs;
+  return runBundledAction({
+    bundle: c.bundle,
+    env: baseEnv,
+    endpoint,
+    workspace: c.workspace,
+    sha: c.sha,
+    event: c.event,
+    nodeArgs,
+    inputs: { mode: 'deploy', steps: 'scenarios', scenarios: c.scenarios, 'model-folder': MODEL, bucket: c.bucket, 'lambda-function': c.bucket, 'ecr-repository': c.bucket },
+  });
 }
 
 const cliRun = (bucket: string, workspace: string) =>
@@ -249,37 +126,12 @@ const cliRun = (bucket: string, workspace: string) =>
     workspace,
   );
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-/** Phases of one action run, from its group lines: start-up (to the first line), then each group, then the end. */
-function phases(result: Timed): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (result.marks.length === 0) return out;
-  out['start-up (to first output)'] = result.marks[0].at;
-  let previous = result.marks[0].at;
-  let open: string | undefined;
-  let seenGroup = false;
-  for (const mark of result.marks.slice(1)) {
-    const name = open ?? (seenGroup ? 'between groups' : 'validation, loading the deploy code (before Preflight)');
-    seenGroup ||= mark.line.startsWith('::group::');
-    out[name] = (out[name] ?? 0) + (mark.at - previous);
-    previous = mark.at;
-    open = mark.line.startsWith('::group::') ? mark.line.slice('::group::'.length) : undefined;
-  }
-  out['after the last group (outputs, summary, exit)'] = result.seconds - previous;
-  return out;
-}
-
 const root = await mkdtemp(join(tmpdir(), 'bench-sync-'));
 // Copies of the bundles, so that a rebuild of dist/ during the run cannot change what is measured.
 const variants: Array<{ label: string; source: string; bundle: string }> = [{ label: 'action', source: dist, bundle: join(root, 'dist-action') }];
 if (compare) variants.push({ label: 'compare', source: compare, bundle: join(root, 'dist-compare') });
 for (const variant of variants) await cp(variant.source, variant.bundle, { recursive: true });
-const stopMoto = await startMoto();
+const stopMoto = await startMoto(PORT);
 const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const cases = ['first upload', 'fresh checkout re-sync', 'one same-size edit'] as const;
 type CaseName = (typeof cases)[number];

@@ -129,20 +129,35 @@ async function blobsCheckedByGit(dir: string): Promise<Map<string, string>> {
 }
 
 /**
- * Of `paths` (relative to `dir`), those git's ignore rules exclude (the `.gitignore` files, `.git/info/exclude`,
- * `core.excludesFile`); a tracked file is never one. Empty when `dir` is not in a git work tree. The paths go
- * through standard input, NUL-separated: any name, any number.
+ * Of `paths` (relative to `dir`, all under `folder`), those git's ignore rules exclude (the `.gitignore` files,
+ * `.git/info/exclude`, `core.excludesFile`); a tracked file is never one. Empty when `dir` is not in a git work tree.
+ * `check-ignore --no-index` matches the patterns alone (asking the index for each path costs 0.2 ms a path: 2 s
+ * for 10,000), and the files git tracks under `folder` are taken out. Paths go through standard input,
+ * NUL-separated: any name, any number.
  */
-export function ignoredByGit(dir: string, paths: readonly string[]): Promise<Set<string>> {
-  if (paths.length === 0) return Promise.resolve(new Set());
-  return new Promise((resolvePaths) => {
-    const child = spawn('git', ['-c', 'core.quotepath=off', 'check-ignore', '-z', '--stdin'], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
+export async function ignoredByGit(dir: string, folder: string, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  try {
+    const [ignored, tracked] = await Promise.all([
+      gitWithInput(dir, ['check-ignore', '--no-index', '-z', '--stdin'], `${paths.join('\0')}\0`),
+      git(dir, ['--literal-pathspecs', 'ls-files', '-z', '--cached', '--', folder === '' ? '.' : folder]),
+    ]);
+    const isTracked = new Set(tracked.split('\0'));
+    return new Set(ignored.split('\0').filter((path) => path !== '' && !isTracked.has(path)));
+  } catch {
+    return new Set();
+  }
+}
+
+/** A git command fed `input`; its output. Exit 1 (check-ignore: nothing matched) is an empty answer. */
+function gitWithInput(dir: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolveOutput, reject) => {
+    const child = spawn('git', ['-c', 'core.quotepath=off', ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', () => resolvePaths(new Set()));
-    // Exit 0: some paths are ignored; 1: none; anything else (not a work tree): git cannot tell.
-    child.on('close', (code) => resolvePaths(code === 0 ? new Set(Buffer.concat(chunks).toString('utf8').split('\0').filter((path) => path !== '')) : new Set()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 || code === 1 ? resolveOutput(code === 0 ? Buffer.concat(chunks).toString('utf8') : '') : reject(new Error(`git ${args[0]} exited with ${code}`))));
     child.stdin.on('error', () => {}); // git exits early outside a work tree
-    child.stdin.end(`${paths.join('\0')}\0`);
+    child.stdin.end(input);
   });
 }

@@ -1,4 +1,4 @@
-/** Bounded concurrency: slots shared by several loops, and a budget of bytes held in memory. */
+/** Bounded concurrency: slots shared by several loops, and a fixed set of buffers lent to them. */
 
 /** A counter of free slots shared by several concurrent loops (uploads of every scenario share one limit). */
 export class Slots {
@@ -20,31 +20,34 @@ export class Slots {
   }
 }
 
-/**
- * At most `capacity` units (bytes) held at once by the tasks it runs; a task waits, in order, until its amount is
- * free. An amount above the capacity is counted as the whole capacity, so that it runs alone rather than never.
- */
-export class Budget {
-  #free: number;
-  readonly #capacity: number;
-  readonly #waiting: Array<{ amount: number; resume: () => void }> = [];
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-    this.#free = capacity;
+/** A fixed set of equal buffers, lent one at a time, in order of asking. */
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+  readonly #waiting: Array<(buffer: Buffer) => void> = [];
+  #made = 0;
+  readonly #count: number;
+  readonly #size: number;
+  constructor(count: number, size: number) {
+    this.#count = count;
+    this.#size = size;
   }
-  async run<T>(amount: number, task: () => Promise<T>): Promise<T> {
-    const needed = Math.min(Math.max(amount, 0), this.#capacity);
-    if (this.#waiting.length === 0 && this.#free >= needed) this.#free -= needed;
-    else await new Promise<void>((resume) => this.#waiting.push({ amount: needed, resume }));
+  /** How many buffers exist so far (at most the count given). */
+  get made(): number {
+    return this.#made;
+  }
+  async use<T>(task: (buffer: Buffer) => Promise<T>): Promise<T> {
+    let buffer = this.#free.pop();
+    if (!buffer && this.#made < this.#count) {
+      this.#made += 1;
+      buffer = Buffer.allocUnsafeSlow(this.#size);
+    }
+    buffer ??= await new Promise<Buffer>((resolve) => this.#waiting.push(resolve));
     try {
-      return await task();
+      return await task(buffer);
     } finally {
-      this.#free += needed;
-      while (this.#waiting.length > 0 && this.#free >= this.#waiting[0].amount) {
-        const next = this.#waiting.shift()!;
-        this.#free -= next.amount;
-        next.resume();
-      }
+      const next = this.#waiting.shift();
+      if (next) next(buffer);
+      else this.#free.push(buffer);
     }
   }
 }

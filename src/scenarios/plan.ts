@@ -25,8 +25,8 @@ export interface PrefixPlanning {
   blobs: Promise<ReadonlyMap<string, string> | null>;
   /** Files hashed at once, shared by every prefix. */
   hashSlots: Slots;
-  /** Of these paths (relative to the model folder), those git's ignore rules exclude. */
-  ignoredByGit: (modelPaths: string[]) => Promise<Set<string>>;
+  /** Of these paths (relative to the model folder, all under `folder`), those git's ignore rules exclude. */
+  ignoredByGit: (folder: string, modelPaths: string[]) => Promise<Set<string>>;
 }
 
 /** The remote reads of one prefix, started as soon as its name is known. */
@@ -143,7 +143,7 @@ async function leaveOutClutter(
   const byGlob = files.filter((file) => !matches(file.rel));
   const localRels = new Set(files.map((file) => file.rel));
   const remoteOnly = planning.settings.deleteRemoved ? [...remote.keys()].filter((rel) => !localRels.has(rel) && !matches(rel) && local.isManaged(rel)) : [];
-  const ignored = await planning.ignoredByGit([...byGlob, ...remoteOnly.map((rel) => ({ rel }))].map((file) => local.modelPath(file.rel)));
+  const ignored = await planning.ignoredByGit(local.modelPath(''), [...byGlob, ...remoteOnly.map((rel) => ({ rel }))].map((file) => local.modelPath(file.rel)));
   const localFiles = ignored.size === 0 ? byGlob : byGlob.filter((file) => !ignored.has(local.modelPath(file.rel)));
   return { localFiles, excluded: files.length - localFiles.length, isExcluded: (rel) => matches(rel) || ignored.has(local.modelPath(rel)) };
 }

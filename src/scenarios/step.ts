@@ -76,7 +76,7 @@ export class ScenarioSyncStep implements Step<SyncPlan, SyncOutcome> {
       logger,
       blobs,
       hashSlots: new Slots(HASH_CONCURRENCY),
-      ignoredByGit: this.#useGit ? (paths) => ignoredByGit(modelFolder, paths) : async () => new Set(),
+      ignoredByGit: this.#useGit ? (folder, paths) => ignoredByGit(modelFolder, folder, paths) : async () => new Set(),
     };
 
     const chosen = await selectScenarios(modelFolder, settings.sync.scenarios, context.changedFiles);

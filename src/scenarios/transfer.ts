@@ -1,12 +1,19 @@
-/** Writes to the bucket: uploads (single-part or multipart, streamed) and batched deletes, each retried. */
-import { readFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+/** Writes to the bucket: uploads (single-part, or multipart in lent part buffers) and deletes, each retried. */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { ACTION_PART_SIZE, hashBuffer, hashFile, MiB, normaliseEtag } from './etag.ts';
 import { isConditionFailure, isNotFound } from '../ground/aws-errors.ts';
 import { METADATA_COMMIT, METADATA_MD5, readActionMetadata } from './remote.ts';
-import { Budget, Slots } from './limit.ts';
+import { BufferPool, Slots } from './limit.ts';
 
 /** Content types the web app and browsers expect; others come from mime-types, then application/octet-stream. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -67,8 +74,8 @@ export async function withRetries<T>(task: () => Promise<T>, retry: RetryOptions
  * Asks S3 not to check a SHA-256 of the body: the SDK would otherwise hash every byte a second time to sign it.
  * The content stays checked by S3: Content-MD5 (sent with every single-part upload) and the SDK's CRC32 checksum.
  */
-export function withUnsignedPayload<T extends PutObjectCommand>(command: T): T {
-  command.middlewareStack.add(
+export function withUnsignedPayload<T extends PutObjectCommand | UploadPartCommand>(command: T): T {
+  (command as PutObjectCommand).middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (request.headers) request.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
@@ -115,20 +122,30 @@ export interface UploadResult {
   md5: string;
 }
 
+/** Files up to this size are read whole into a buffer of their own: with the upload slots, a bounded amount. */
+const SMALL_FILE_BYTES = MiB;
 /**
- * Files below this size go in one PutObject from memory; larger ones in 8 MiB parts, several at once. One request
- * instead of a create, three parts and a complete for a 20 MB file, and each byte read and hashed once (rclone's
- * cut-off is 200 MiB; the AWS CLI's 8 MiB).
+ * Files up to one part go in one PutObject, larger ones in 8 MiB parts (as the AWS CLI and boto3 cut them, so that
+ * either one's ETags are recognised), PARTS_IN_FLIGHT of a file at once.
  */
-export const MULTIPART_THRESHOLD = 64 * MiB;
-/** Bytes of files held in memory at once by uploads (they wait for room; each is below MULTIPART_THRESHOLD). */
-export const UPLOAD_MEMORY_BUDGET = 256 * MiB;
-const uploadMemory = new Budget(UPLOAD_MEMORY_BUDGET);
+export const MULTIPART_THRESHOLD = ACTION_PART_SIZE;
+const PARTS_IN_FLIGHT = 4;
+/**
+ * The memory of every upload in flight above SMALL_FILE_BYTES, whatever the mix of files: PART_BUFFERS buffers of
+ * one part each, made as they are first needed and then reused. A part (or a file of at most one part) is read
+ * straight into one, sent, and gives it back; an upload waits for a free one. So the bytes held are at most
+ * PART_BUFFERS × 8 MiB plus upload-concurrency × SMALL_FILE_BYTES, for a tree of large files as for one of small
+ * ones. The figures behind the size: bench/README.md (`npx node bench/sync-scale.ts`).
+ */
+export const PART_BUFFERS = 12;
+
+const partBuffers = new BufferPool(PART_BUFFERS, ACTION_PART_SIZE);
 
 /**
  * Uploads one file; returns the ETag S3 gave it and the MD5 recorded in its metadata.
- * - below 64 MiB: read once, hashed, and sent in one PutObject with Content-MD5, which S3 checks;
- * - larger: hashed, then streamed in 8 MiB parts by lib-storage, 4 at once.
+ * - up to 8 MiB: read once into memory, hashed, and sent in one PutObject with Content-MD5, which S3 checks;
+ * - larger: hashed (streaming), then sent in 8 MiB parts, each read into a lent buffer and checked by its CRC32;
+ *   the upload completes only if the key still holds what the plan saw.
  */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
   let md5: string | undefined;
@@ -146,34 +163,94 @@ export async function uploadFile(request: UploadRequest): Promise<UploadResult> 
 
 async function sendFile(request: UploadRequest, hashed: (md5: string) => void): Promise<UploadResult> {
   const contentType = await contentTypeFor(request.key);
-  const params = (md5: string) => {
-    const metadata: Record<string, string> = { [METADATA_MD5]: md5 };
-    if (request.commitSha) metadata[METADATA_COMMIT] = request.commitSha;
-    return { Bucket: request.bucket, Key: request.key, ContentType: contentType, Metadata: metadata, ...conditionOn(request.planned) };
-  };
-  if (request.size < MULTIPART_THRESHOLD) {
-    return uploadMemory.run(request.size, async () => {
-      const body = await readFile(request.path);
-      if (body.length !== request.size) throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
-      const md5 = hashBuffer(body).md5;
-      if (request.md5 !== undefined && md5 !== request.md5) throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
-      hashed(md5);
-      const contentMd5 = Buffer.from(md5, 'hex').toString('base64');
-      const response = await request.s3.send(withUnsignedPayload(new PutObjectCommand({ ...params(md5), Body: body, ContentMD5: contentMd5 })));
-      return { etag: normaliseEtag(response.ETag ?? ''), md5 };
-    });
+  const metadata: Record<string, string> = {};
+  if (request.commitSha) metadata[METADATA_COMMIT] = request.commitSha;
+  const object = { Bucket: request.bucket, Key: request.key, ContentType: contentType };
+  if (request.size > MULTIPART_THRESHOLD) {
+    const md5 = request.md5 ?? (await hashFile(request.path)).md5;
+    hashed(md5);
+    return { etag: await sendParts(request, { ...object, Metadata: { ...metadata, [METADATA_MD5]: md5 } }), md5 };
   }
-  const md5 = request.md5 ?? (await hashFile(request.path)).md5;
-  hashed(md5);
-  const upload = new Upload({
-    client: request.s3,
-    params: { ...params(md5), Body: createReadStream(request.path, { highWaterMark: MiB }), ContentLength: request.size },
-    partSize: ACTION_PART_SIZE,
-    queueSize: 4,
-    leavePartsOnError: false,
-  });
-  const response = await upload.done();
-  return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+  const put = async (body: Buffer) => {
+    const md5 = hashBuffer(body).md5;
+    if (request.md5 !== undefined && md5 !== request.md5) throw new Error(`${request.path} changed while syncing (content differs from the plan)`);
+    hashed(md5);
+    const command = new PutObjectCommand({
+      ...object,
+      Metadata: { ...metadata, [METADATA_MD5]: md5 },
+      Body: body,
+      ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+      ...conditionOn(request.planned),
+    });
+    const response = await request.s3.send(withUnsignedPayload(command));
+    return { etag: normaliseEtag(response.ETag ?? ''), md5 };
+  };
+  if (request.size <= SMALL_FILE_BYTES) {
+    const body = await readFile(request.path);
+    if (body.length !== request.size) throw new Error(`${request.path} changed while syncing (size ${body.length}, planned ${request.size})`);
+    return put(body);
+  }
+  return withFile(request, (file) => partBuffers.use(async (buffer) => put(await readRange(file, buffer, 0, request.size))));
+}
+
+/**
+ * A multipart upload: CreateMultipartUpload (CRC32 checksums), the parts PARTS_IN_FLIGHT at a time, each in a lent
+ * buffer, then CompleteMultipartUpload conditional on what the plan saw. Aborted on any failure: no part is left.
+ */
+async function sendParts(request: UploadRequest, object: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> }): Promise<string> {
+  const { s3 } = request;
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...object, ChecksumAlgorithm: 'CRC32' }));
+  if (!UploadId) throw new Error(`CreateMultipartUpload for ${request.key} answered no upload id`);
+  try {
+    const parts = await withFile(request, async (file) => {
+      const count = Math.ceil(request.size / ACTION_PART_SIZE);
+      const done: CompletedPart[] = [];
+      let next = 0;
+      const sendNext = async (): Promise<void> => {
+        for (let index = next++; index < count; index = next++) {
+          const offset = index * ACTION_PART_SIZE;
+          const length = Math.min(ACTION_PART_SIZE, request.size - offset);
+          const part = await partBuffers.use(async (buffer) => {
+            const body = await readRange(file, buffer, offset, length);
+            const command = new UploadPartCommand({ Bucket: object.Bucket, Key: object.Key, UploadId, PartNumber: index + 1, Body: body, ContentLength: length, ChecksumAlgorithm: 'CRC32' });
+            return s3.send(withUnsignedPayload(command));
+          });
+          done.push({ PartNumber: index + 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, count) }, sendNext));
+      return done.sort((a, b) => a.PartNumber! - b.PartNumber!);
+    });
+    const response = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: object.Bucket, Key: object.Key, UploadId, MultipartUpload: { Parts: parts }, ...conditionOn(request.planned) }),
+    );
+    return normaliseEtag(response.ETag ?? '');
+  } catch (error) {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: object.Bucket, Key: object.Key, UploadId })).catch(() => {});
+    throw error;
+  }
+}
+
+/** Runs `task` on the open file, after checking it still has the size the plan saw. */
+async function withFile<T>(request: UploadRequest, task: (file: FileHandle) => Promise<T>): Promise<T> {
+  const file = await open(request.path, 'r');
+  try {
+    const { size } = await file.stat();
+    if (size !== request.size) throw new Error(`${request.path} changed while syncing (size ${size}, planned ${request.size})`);
+    return await task(file);
+  } finally {
+    await file.close();
+  }
+}
+
+/** `length` bytes of the file from `offset`, read into the start of `buffer`. */
+async function readRange(file: FileHandle, buffer: Buffer, offset: number, length: number): Promise<Buffer> {
+  for (let read = 0; read < length; ) {
+    const { bytesRead } = await file.read(buffer, read, length - read, offset + read);
+    if (bytesRead === 0) throw new Error('the file got shorter while syncing');
+    read += bytesRead;
+  }
+  return buffer.subarray(0, length);
 }
 
 const DELETE_CONCURRENCY = 16;

@@ -431,7 +431,7 @@ describe('a cancelled run', () => {
 });
 
 describe('uploads by size', () => {
-  test('files below 64 MiB go in one request from memory, larger ones in 8 MiB parts; each with its MD5, none hashed twice by the SDK', async () => {
+  test('files up to 8 MiB go in one request, larger ones in 8 MiB parts; each with its MD5, none hashed twice by the SDK', async () => {
     const MiB = 1024 * 1024;
     const bytes = (size: number, seed: number) => {
       const buffer = Buffer.alloc(size);
@@ -439,28 +439,30 @@ describe('uploads by size', () => {
       return buffer;
     };
     const files: Record<string, Buffer> = {
-      'scenarios/base/inputs/small.csv': bytes(1000, 1),
-      'scenarios/base/inputs/eight.bin': bytes(8 * MiB, 2),
-      'scenarios/base/inputs/mid.geojson': bytes(64 * MiB - 1, 3), // the largest in one request
+      'scenarios/base/inputs/small.csv': bytes(1000, 1), // read whole into a buffer of its own
+      'scenarios/base/inputs/two.bin': bytes(2 * MiB, 5), // read into a lent part buffer
+      'scenarios/base/inputs/eight.bin': bytes(8 * MiB, 2), // the largest in one request
+      'scenarios/base/inputs/mid.geojson': bytes(8 * MiB + 1, 3), // 2 parts, the second of one byte
       'scenarios/base/inputs/large.bin': bytes(65 * MiB, 4), // 9 parts of 8 MiB
     };
     const folder = await model(files);
     const bucket = await newBucket(s3, 'by-size');
     const sent = new Map<string, string>();
+    const parts = new Map<string, string[]>();
     const client = s3Client(moto.endpoint);
     client.middlewareStack.add(
       (next) => async (args) => {
         const request = args.request as { headers: Record<string, string> };
         const key = (args.input as { Key?: string }).Key;
-        if (key && (args.input as { UploadId?: string }).UploadId === undefined && request.headers['x-amz-content-sha256']) {
-          sent.set(key, request.headers['x-amz-content-sha256']);
-        }
+        const input = args.input as { UploadId?: string; PartNumber?: number };
+        if (key && input.UploadId === undefined && request.headers['x-amz-content-sha256']) sent.set(key, request.headers['x-amz-content-sha256']);
+        if (key && input.PartNumber !== undefined) parts.set(key, [...(parts.get(key) ?? []), request.headers['x-amz-content-sha256']]);
         return next(args);
       },
       { step: 'deserialize', name: 'recordPayloadSigning' },
     );
     try {
-      assert.equal(totals(await sync(bucket, folder, {}, { client }))['files-uploaded'], '4');
+      assert.equal(totals(await sync(bucket, folder, {}, { client }))['files-uploaded'], '5');
     } finally {
       client.destroy();
     }
@@ -473,14 +475,16 @@ describe('uploads by size', () => {
       assert.equal((await headMetadata(s3, bucket, key)).Metadata?.['quetzal-md5'], md5(content), `${key}: MD5 in metadata`);
       const etag = etags.get(key)?.split('@')[0].replace(/"/g, '');
       if (key.endsWith('large.bin')) assert.match(etag ?? '', /-9$/, 'large: 9 parts');
+      else if (key.endsWith('mid.geojson')) assert.match(etag ?? '', /-2$/, 'one byte past a part: 2 parts');
       else assert.equal(etag, md5(content), `${key}: one request, its ETag is its MD5`);
     }
     assert.equal(sent.get('base/inputs/small.csv'), 'UNSIGNED-PAYLOAD');
     assert.equal(sent.get('base/inputs/eight.bin'), 'UNSIGNED-PAYLOAD');
-    assert.equal(sent.get('base/inputs/mid.geojson'), 'UNSIGNED-PAYLOAD');
+    assert.equal(sent.get('base/inputs/two.bin'), 'UNSIGNED-PAYLOAD');
+    assert.deepEqual(parts.get('base/inputs/large.bin'), Array(9).fill('UNSIGNED-PAYLOAD'), 'each part sent once, none signed by hashing it');
     const replan = await step(bucket, folder).plan();
     assert.equal(replan.targets[0].decision?.uploads.length, 0);
-    assert.equal(replan.targets[0].decision?.unchanged.length, 4);
+    assert.equal(replan.targets[0].decision?.unchanged.length, 5);
   });
 });
 

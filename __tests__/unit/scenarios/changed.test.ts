@@ -127,8 +127,8 @@ test('git says which paths its ignore rules exclude: nested .gitignore files, ab
   await writeFile(join(model, '.gitignore'), 'scratch/\n');
   await writeFile(join(model, 'tracked.log'), 'kept');
   await git('add', '-f', 'models/paris/tracked.log');
-  const ignored = await ignoredByGit(model, ['scenarios/base/run.log', 'scratch/x.csv', 'scenarios/base/a.csv', 'tracked.log', 'line\nbreak.log', 'never/there.log']);
+  const ignored = await ignoredByGit(model, '', ['scenarios/base/run.log', 'scratch/x.csv', 'scenarios/base/a.csv', 'tracked.log', 'line\nbreak.log', 'never/there.log']);
   assert.deepEqual([...ignored].sort(), ['line\nbreak.log', 'never/there.log', 'scenarios/base/run.log', 'scratch/x.csv']);
-  assert.deepEqual(await ignoredByGit(model, []), new Set());
-  assert.deepEqual(await ignoredByGit(await mkdtemp(join(tmpdir(), 'not-a-repo-')), ['x.log']), new Set(), 'outside a work tree git cannot tell');
+  assert.deepEqual(await ignoredByGit(model, '', []), new Set());
+  assert.deepEqual(await ignoredByGit(await mkdtemp(join(tmpdir(), 'not-a-repo-')), '', ['x.log']), new Set(), 'outside a work tree git cannot tell');
 });

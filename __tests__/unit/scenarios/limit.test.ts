@@ -1,47 +1,42 @@
-/** Bounded concurrency: upload slots, and the budget of file bytes held in memory by uploads. */
+/** Bounded concurrency: upload slots, and the part buffers lent to uploads. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Budget, Slots } from '../../../src/scenarios/limit.ts';
+import { BufferPool, Slots } from '../../../src/scenarios/limit.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Runs tasks that each hold `amount` for a few ticks; returns the most held at once and the order they started. */
-async function holdAll(budget: Budget, amounts: number[]): Promise<{ peak: number; started: number[] }> {
-  let held = 0;
+test('a pool makes at most its count of buffers, reuses them, and lends them in order of asking', async () => {
+  const pool = new BufferPool(3, 1024);
+  const seen = new Set<Buffer>();
+  let lent = 0;
   let peak = 0;
   const started: number[] = [];
   await Promise.all(
-    amounts.map((amount, index) =>
-      budget.run(amount, async () => {
+    Array.from({ length: 10 }, (_, index) =>
+      pool.use(async (buffer) => {
         started.push(index);
-        held += amount;
-        peak = Math.max(peak, held);
+        seen.add(buffer);
+        assert.equal(buffer.length, 1024);
+        lent += 1;
+        peak = Math.max(peak, lent);
         for (let i = 0; i < 3; i += 1) await tick();
-        held -= amount;
+        lent -= 1;
       }),
     ),
   );
-  return { peak, started };
-}
-
-test('a budget never lets more than its capacity be held, and starts waiting tasks in order', async () => {
-  const { peak, started } = await holdAll(new Budget(100), [60, 30, 50, 10, 40]);
-  assert.equal(peak, 100);
-  assert.deepEqual(started, [0, 1, 2, 3, 4], 'the 10 waits behind the 50 rather than overtaking it');
+  assert.equal(peak, 3);
+  assert.equal(pool.made, 3);
+  assert.equal(seen.size, 3, 'ten tasks, three buffers');
+  assert.deepEqual(started, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
-test('an amount above the capacity runs alone instead of never', async () => {
-  const { peak, started } = await holdAll(new Budget(100), [20, 250, 20]);
-  assert.deepEqual(started, [0, 1, 2]);
-  assert.equal(peak, 250);
-});
-
-test('a failing task gives its amount back', async () => {
-  const budget = new Budget(10);
-  await assert.rejects(budget.run(10, async () => {
+test('a failing task gives its buffer back', async () => {
+  const pool = new BufferPool(1, 16);
+  await assert.rejects(pool.use(async () => {
     throw new Error('read failed');
   }), /read failed/);
-  assert.equal(await budget.run(10, async () => 'ran'), 'ran');
+  assert.equal(await pool.use(async () => 'ran'), 'ran');
+  assert.equal(pool.made, 1);
 });
 
 test('slots run at most their number of tasks at once', async () => {
