@@ -64,11 +64,7 @@ export function taskDefinitionReferences(root: Node | undefined): TaskDefinition
  * deploy pins to the revision it registers. `${ModelName}` in the family is the model's name.
  */
 export function runsTaskFamily(definition: string, family: string, modelName: string): boolean {
-  let root: Node | undefined;
-  try {
-    root = parseTree(definition);
-  } catch {
-    return false;
-  }
-  return taskDefinitionReferences(root).some((reference) => reference.revision === undefined && reference.family.replaceAll('${ModelName}', modelName) === family);
+  // Most definitions run no ECS task: they are not parsed a second time (validation parsed them once).
+  if (!definition.includes(':ecs:runTask')) return false;
+  return taskDefinitionReferences(parseTree(definition)).some((reference) => reference.revision === undefined && reference.family.replaceAll('${ModelName}', modelName) === family);
 }

@@ -7,12 +7,12 @@
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { constants as fsConstants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { describeError } from '../ground/aws-errors.ts';
 import { DeployError } from '../ground/errors.ts';
 import { formatBytes } from '../ground/format.ts';
-import { imageTagsFor } from '../ground/settings/deploy.ts';
+import { dockerBuildOf, imageTagsFor } from '../ground/settings/deploy.ts';
 import type { Resource } from '../ground/resources.ts';
 import type { Step, StepContext, StepName, StepReport } from '../ground/step.ts';
 import { CliDockerEngine, type DockerEngine } from './docker.ts';
@@ -81,15 +81,14 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
   }
 
   async plan(context: StepContext): Promise<ImagePlan> {
-    const { preflight, target, git, settings, selected } = context;
+    const { preflight, git, settings, selected } = context;
     // Without the image step, the Lambda uses the tag as it is in the repository: never plan a build.
     const options = selected.has('image') ? settings.deploy : { ...settings.deploy, forceBuild: false };
     const repository = preflight.repository;
     const platform = preflight.function?.platform ?? preflight.taskDefinition?.platform;
     if (!repository || !platform) throw new Error('ImageStep needs the repository, and the function or the task definition, from the preflight.');
     const tags = imageTagsFor(options, git);
-    const buildContext = resolve(options.buildContext ?? dirname(target.modelDir));
-    const dockerfile = resolve(options.dockerfile ?? join(target.modelDir, 'Dockerfile'));
+    const { context: buildContext, dockerfile } = dockerBuildOf(options, buildModel(context), tags[0]);
     const { client } = await this.#registryClient(context);
     const repositoryPath = parseImageReference(repository.uri).repository;
 
@@ -163,7 +162,7 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
       };
     }
 
-    const { target, settings, git } = context;
+    const { settings, git } = context;
     const docker = this.#dockerFor(context);
     const references = plan.tags.map((tag) => `${plan.repositoryUri}:${tag}`);
     try {
@@ -177,7 +176,7 @@ export class ImageStep implements Step<ImagePlan, ImageOutcome> {
         context: plan.context,
         dockerfile: plan.dockerfile,
         tags: references,
-        buildArgs: { QUETZAL_MODEL_NAME: basename(target.modelDir), IMAGE_TAG: plan.tags[0], ...settings.deploy.buildArgs },
+        buildArgs: dockerBuildOf(settings.deploy, buildModel(context), plan.tags[0]).buildArgs,
         labels,
         platform: plan.platform,
         cacheFrom: plan.cacheFrom,
@@ -293,4 +292,9 @@ function reportOutcome(outcome: ImageOutcome): StepReport {
     ],
     outputs: { 'image-uri': outcome.imageUri, 'image-digest': outcome.digest },
   };
+}
+
+/** The model the image is built from: the deploy target's folder, relative inputs read from the workspace. */
+function buildModel({ settings, target }: StepContext): { workspace: string; modelFolder: string; modelName: string } {
+  return { workspace: settings.model.workspace, modelFolder: target.modelDir, modelName: basename(target.modelDir) };
 }

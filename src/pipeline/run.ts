@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { Mode, ModelKind } from '../ground/settings/model.ts';
 import type { Settings } from '../ground/settings/index.ts';
+import { dockerBuildOf } from '../ground/settings/deploy.ts';
 import type { Finding } from '../ground/findings.ts';
 import { countBySeverity, sortFindings } from '../ground/findings.ts';
 import { changedFilesBetween, type GitContext } from '../ground/git.ts';
@@ -47,7 +47,7 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   // model is validated and the deploy code loads.
   const syncsChanged = (config.mode === 'plan' || config.mode === 'deploy') && settings.deploy.rollbackTo === undefined && settings.deploy.steps.includes('scenarios') && settings.sync.scenarios.kind === 'changed';
   const changedFiles = syncsChanged ? changedFilesBetween(config.modelFolder, dependencies.git.before, dependencies.git.after) : null;
-  const validation = await validateModel(config, dockerBuildOf(settings, dependencies.git));
+  const validation = await validateModel(config, dockerfileChecksOf(settings, dependencies.git));
   const result: RunResult = {
     mode: config.mode,
     rollbackTo: settings.deploy.rollbackTo,
@@ -75,9 +75,6 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
     validation.findings = judgedByAws(validation.findings, deployment.overruled ?? [], deployment.findings ?? []);
     Object.assign(result.outputs, deployment.outputs, validationCounts(validation));
     result.failure = deployment.failure;
-    if (result.failure === undefined && unconfirmed.length > 0 && deployment.overruled === undefined) {
-      result.failure = validationFailure(validation.findings, config.failOnWarnings);
-    }
   } else if (result.failure !== undefined && config.mode !== 'validate') {
     result.failure.message += ' Nothing was written to AWS.';
   }
@@ -85,16 +82,14 @@ export async function runModel(settings: Settings, dependencies: RunDependencies
   return result;
 }
 
-/** The Docker build the image step runs, for the Dockerfile's checks: its context, Dockerfile and build args. */
-function dockerBuildOf(settings: Settings, git: GitContext): DockerBuild {
+/** The Docker build the image step runs, for the Dockerfile's checks, with the build args whose value is the commit's. */
+function dockerfileChecksOf(settings: Settings, git: GitContext): DockerBuild {
   const { model, deploy } = settings;
   const sha = git.sha;
   const namesCommit = (value: string) => sha !== undefined && (value.includes(sha) || value.includes(sha.slice(0, 7)));
   return {
-    dockerfile: path.resolve(model.workspace, deploy.dockerfile ?? path.join(model.modelFolder, 'Dockerfile')),
-    context: path.resolve(model.workspace, deploy.buildContext ?? path.dirname(model.modelFolder)),
+    ...dockerBuildOf(deploy, model, deploy.imageTag ?? sha ?? 'latest'),
     modelFolder: model.modelFolder,
-    buildArgs: { QUETZAL_MODEL_NAME: model.modelName, IMAGE_TAG: deploy.imageTag ?? sha ?? 'latest', ...deploy.buildArgs },
     perCommitArgs: new Set(['IMAGE_TAG', ...Object.entries(deploy.buildArgs).filter(([, value]) => namesCommit(value)).map(([name]) => name)]),
   };
 }

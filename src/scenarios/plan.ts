@@ -143,7 +143,7 @@ async function leaveOutClutter(
   const byGlob = files.filter((file) => !matches(file.rel));
   const localRels = new Set(files.map((file) => file.rel));
   const remoteOnly = planning.settings.deleteRemoved ? [...remote.keys()].filter((rel) => !localRels.has(rel) && !matches(rel) && local.isManaged(rel)) : [];
-  const ignored = await planning.ignoredByGit(local.modelPath(''), [...byGlob, ...remoteOnly.map((rel) => ({ rel }))].map((file) => local.modelPath(file.rel)));
+  const ignored = await planning.ignoredByGit(local.modelPath(''), [...byGlob.map((file) => file.rel), ...remoteOnly].map(local.modelPath));
   const localFiles = ignored.size === 0 ? byGlob : byGlob.filter((file) => !ignored.has(local.modelPath(file.rel)));
   return { localFiles, excluded: files.length - localFiles.length, isExcluded: (rel) => matches(rel) || ignored.has(local.modelPath(rel)) };
 }

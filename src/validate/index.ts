@@ -12,7 +12,7 @@ import { checkSmokeTest } from './smoke-test.ts';
 import { checkStepsFile } from './steps-file.ts';
 import { checkModelLinks } from './model-links.ts';
 import { BUILTIN_SUBSTITUTIONS, MAX_DEFINITION_BYTES, preloadJsonata, validateDefinition } from './definition/index.ts';
-import { readAtMost } from './read-at-most.ts';
+import { readTextAtMost } from './read-at-most.ts';
 
 /** Larger than any real `.env` (a few names): past it the file is not parsed. */
 const MAX_ENV_BYTES = 1024 * 1024;
@@ -51,7 +51,7 @@ export async function validateModel(config: ModelSettings, build?: DockerBuild):
   }
 
   // Every file is sized before it is read: a pull request may hold a file of any size.
-  const env = readText(config.envFile, MAX_ENV_BYTES);
+  const env = readTextAtMost(config.envFile, MAX_ENV_BYTES);
   let envText = env?.text?.replace(/^\uFEFF/, '');
   const allNamesGiven = Object.keys(config.nameOverrides).length >= 3;
   const blankRun = envText === undefined ? undefined : costlyBlankRun(envText);
@@ -87,7 +87,7 @@ export async function validateModel(config: ModelSettings, build?: DockerBuild):
 
   // Larger than the limit even without a byte-order mark: Step Functions refuses it, no need to read it. (Between
   // the two, the text is read and validateDefinition decides on the bytes without the mark.)
-  const definition = readText(config.definitionFile, MAX_DEFINITION_BYTES + BOM_BYTES);
+  const definition = readTextAtMost(config.definitionFile, MAX_DEFINITION_BYTES + BOM_BYTES);
   const rawDefinition = definition?.text;
   const definitionText = rawDefinition?.replace(/^\uFEFF/, '');
   if (definition?.tooLarge !== undefined) {
@@ -221,26 +221,6 @@ function collapseRepeats(findings: readonly Finding[]): Finding[] {
  * when there is no such file. At most `maxBytes + 1` bytes are ever read: a symbolic link to a device that never
  * ends (/dev/zero) is "larger" too.
  */
-function readText(file: string, maxBytes: number): { text?: string; tooLarge?: string } | undefined {
-  let descriptor: number;
-  try {
-    descriptor = fs.openSync(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-    throw error;
-  }
-  try {
-    const stats = fs.fstatSync(descriptor);
-    if (stats.isDirectory()) return undefined;
-    if (stats.size > maxBytes) return { tooLarge: `${stats.size} bytes` };
-    const bytes = readAtMost(descriptor, maxBytes);
-    if (bytes.length > maxBytes) return { tooLarge: `more than ${maxBytes} bytes` };
-    return { text: bytes.toString('utf8') };
-  } finally {
-    fs.closeSync(descriptor);
-  }
-}
-
 function isDirectory(folder: string): boolean {
   return fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -14,3 +14,27 @@ export function readAtMost(descriptor: number, maxBytes: number): Buffer {
   }
   return buffer.subarray(0, length);
 }
+
+/**
+ * A file's text, when it is at most `maxBytes` long: undefined when there is no such file (or it is a folder),
+ * `tooLarge` (what was seen) past the limit, whatever size the file claims.
+ */
+export function readTextAtMost(file: string, maxBytes: number): { text?: string; tooLarge?: string } | undefined {
+  let descriptor: number;
+  try {
+    descriptor = fs.openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw error;
+  }
+  try {
+    const stats = fs.fstatSync(descriptor);
+    if (stats.isDirectory()) return undefined;
+    if (stats.size > maxBytes) return { tooLarge: `${stats.size} bytes` };
+    const bytes = readAtMost(descriptor, maxBytes);
+    if (bytes.length > maxBytes) return { tooLarge: `more than ${maxBytes} bytes` };
+    return { text: bytes.toString('utf8') };
+  } finally {
+    fs.closeSync(descriptor);
+  }
+}

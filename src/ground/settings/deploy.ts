@@ -4,6 +4,7 @@
  */
 import { MAX_JOB_MINUTES, getBoolean, getChoice, getInteger, getKeyValueLines, getList, getNumber, getText, inputError, quoted } from '../inputs.ts';
 import type { InputGetter } from '../inputs.ts';
+import { dirname, join, resolve } from 'node:path';
 import { tagOfRef, type GitContext } from '../git.ts';
 import { ALL_STEPS } from '../step.ts';
 import type { StepName } from '../step.ts';
@@ -137,4 +138,18 @@ export function imageTagsFor(options: Pick<DeploySettings, 'imageTag'>, git: Git
   const gitTag = gitTagOf(git);
   if (gitTag !== undefined && DOCKER_TAG.test(gitTag) && gitTag !== primary) tags.push(gitTag);
   return tags;
+}
+
+/**
+ * The Docker build the image step runs: its context (default the folder above the model, as push-image.sh builds)
+ * and Dockerfile (default `<model>/Dockerfile`), absolute, relative inputs read from the workspace; and the build
+ * args it passes (QUETZAL_MODEL_NAME, IMAGE_TAG, then input `build-args`). Validation checks the Dockerfile against
+ * the same build.
+ */
+export function dockerBuildOf(deploy: DeploySettings, model: { workspace: string; modelFolder: string; modelName: string }, imageTag: string) {
+  return {
+    context: resolve(model.workspace, deploy.buildContext ?? dirname(model.modelFolder)),
+    dockerfile: resolve(model.workspace, deploy.dockerfile ?? join(model.modelFolder, 'Dockerfile')),
+    buildArgs: { QUETZAL_MODEL_NAME: model.modelName, IMAGE_TAG: imageTag, ...deploy.buildArgs } as Record<string, string>,
+  };
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../ground/findings.ts';
 import { IgnoreBudgetExceeded, InvalidDockerPattern, compileDockerPattern, parseIgnoreLine, type IgnoreBudget, type IgnorePattern } from '../docker-ignore.ts';
-import { readAtMost } from '../read-at-most.ts';
+import { readTextAtMost } from '../read-at-most.ts';
 import { assignments, expand, parseDockerfile, splitWords, type Instruction } from './parse.ts';
 
 /** The build as the image step runs it. */
@@ -235,14 +235,7 @@ function isSameOrAncestor(folder: string, of: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** A regular file's text, when it is one and at most `maxBytes` long (a larger one is another check's finding). */
+/** A file's text, when it is there and at most `maxBytes` long (a larger one is not checked). */
 function readSmallFile(file: string, maxBytes: number): string | undefined {
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
-  const descriptor = fs.openSync(file, 'r');
-  try {
-    const bytes = readAtMost(descriptor, maxBytes);
-    return bytes.length > maxBytes ? undefined : bytes.toString('utf8');
-  } finally {
-    fs.closeSync(descriptor);
-  }
+  return readTextAtMost(file, maxBytes)?.text;
 }
