@@ -47,8 +47,21 @@ export function pseudoRandom(seed: number, size: number): Buffer {
   return out;
 }
 
-/** A moto_server of the bench's own on `port`; returns how to stop it. */
-export async function startMoto(port: number): Promise<() => Promise<void>> {
+/** CPU seconds (user + system) a running process has used so far, from /proc (Linux: clock ticks of 1/100 s). */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+export interface Moto {
+  stop: () => Promise<void>;
+  /** CPU seconds moto_server has used so far: what it spent on a case is the difference around it. */
+  cpuSeconds: () => Promise<number>;
+}
+
+/** A moto_server of the bench's own on `port`. */
+export async function startMoto(port: number): Promise<Moto> {
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   let up = false;
@@ -69,7 +82,7 @@ export async function startMoto(port: number): Promise<() => Promise<void>> {
     await stop();
     throw new Error(`moto_server did not answer on ${endpoint}`);
   }
-  return stop;
+  return { stop, cpuSeconds: () => cpuSecondsOf(child.pid!) };
 }
 
 export interface Timed {

@@ -10,7 +10,8 @@
  * Goals (issue 16): peak RSS <= 300 MB on both trees (and the same within noise at twice the large one:
  * --trees 20000); a re-sync <= 0.2 x rclone on the 10,000-file tree; a first upload no slower than aws s3 sync.
  *
- * Run: npx node bench/sync-scale.ts [--trees 400,10000] [--dist dist] [--port 5256] [--show 'compared in'] [--no-peers]
+ * Run: npx node bench/sync-scale.ts [--trees 400,10000] [--reps 1] [--dist dist] [--port 5256] [--show 'compared in'] [--no-peers]
+ *   --reps      first uploads of each tree, each from empty buckets, the tools in turn (the median is reported)
  *   --show      prints the lines of the action's re-sync log matching this regular expression
  *   --no-peers  the action alone (no aws s3 sync, no rclone): to see where the action's time goes
  */
@@ -21,13 +22,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { benchEndpoint, benchEnv, benchGit, phases, REGION, runBundledAction, startMoto, timedProcess } from './sync-helpers.ts';
+import { benchEndpoint, benchEnv, benchGit, median, phases, REGION, runBundledAction, startMoto, timedProcess } from './sync-helpers.ts';
 
 const { values: args } = parseArgs({
   options: {
     trees: { type: 'string', default: '400,10000' },
     dist: { type: 'string', default: 'dist' },
     port: { type: 'string', default: '5256' },
+    reps: { type: 'string', default: '1' },
     show: { type: 'string' },
     'no-peers': { type: 'boolean', default: false },
   },
@@ -39,6 +41,7 @@ const EXAMPLE = resolve('example', MODEL);
 const baseEnv = benchEnv();
 const git = benchGit(baseEnv);
 const MB = 1000 * 1000;
+const RESYNC_REPS = 3;
 
 /** Fast reproducible bytes (AES-CTR of zeros): a tree of gigabytes is written at disk speed. */
 function bytes(seed: number, size: number): Buffer {
@@ -83,11 +86,11 @@ async function actionSync(workspace: string, bucket: string, sha: string, before
     workspace,
     sha,
     event: { before, after: sha },
-    command: ['/usr/bin/time', '-f', '%M', '-o', rssFile],
+    command: ['/usr/bin/time', '-f', '%M %U %S', '-o', rssFile],
     inputs: { mode: 'deploy', steps: 'scenarios', scenarios: 'all', 'model-folder': MODEL, bucket, 'lambda-function': bucket, 'ecr-repository': bucket },
   });
-  const peakMB = Number((await readFile(rssFile, 'utf8')).trim().split('\n').pop()) / 1024;
-  return { ...result, peakMB };
+  const [maxRssKB, user, system] = (await readFile(rssFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+  return { ...result, peakMB: maxRssKB / 1024, cpuSeconds: user + system };
 }
 
 const rcloneEnv: NodeJS.ProcessEnv = {
@@ -101,9 +104,17 @@ const rcloneEnv: NodeJS.ProcessEnv = {
   RCLONE_CONFIG_MOTO_FORCE_PATH_STYLE: 'true',
 };
 const scenariosOf = (workspace: string) => join(workspace, MODEL, 'scenarios');
-const rclone = (workspace: string, bucket: string) => timedProcess('rclone', ['copy', '--checksum', scenariosOf(workspace), `moto:${bucket}/`], rcloneEnv, workspace);
+/** A peer's run, timed, with the CPU seconds it used (GNU time: user + system, every thread). */
+async function peerRun(command: string, commandArgs: string[], env: NodeJS.ProcessEnv, workspace: string) {
+  const cpuFile = join(workspace, '..', `cpu-${command}-${Date.now()}`);
+  const result = await timedProcess('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, command, ...commandArgs], env, workspace);
+  const [user, system] = (await readFile(cpuFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number);
+  await rm(cpuFile);
+  return { ...result, cpuSeconds: user + system };
+}
+const rclone = (workspace: string, bucket: string) => peerRun('rclone', ['copy', '--checksum', scenariosOf(workspace), `moto:${bucket}/`], rcloneEnv, workspace);
 const awsSync = (workspace: string, bucket: string, extra: string[] = []) =>
-  timedProcess('aws', ['s3', 'sync', scenariosOf(workspace), `s3://${bucket}/`, '--endpoint-url', endpoint, '--no-progress', '--only-show-errors', ...extra], baseEnv, workspace);
+  peerRun('aws', ['s3', 'sync', scenariosOf(workspace), `s3://${bucket}/`, '--endpoint-url', endpoint, '--no-progress', '--only-show-errors', ...extra], baseEnv, workspace);
 
 async function md5Of(stream: AsyncIterable<Uint8Array>): Promise<string> {
   const hash = createHash('md5');
@@ -129,12 +140,19 @@ async function verify(s3: S3Client, bucket: string, workspace: string, tree: Tre
 }
 
 const root = await mkdtemp(join(tmpdir(), 'bench-sync-scale-'));
-const stopMoto = await startMoto(PORT);
+const moto = await startMoto(PORT);
+/** Runs a case and adds how many CPU seconds moto spent answering it (what bounds a case that keeps moto busy). */
+async function withMotoCpu<T extends { seconds: number }>(run: () => Promise<T>): Promise<T & { motoCpuSeconds: number }> {
+  const before = await moto.cpuSeconds();
+  const result = await run();
+  return { ...result, motoCpuSeconds: (await moto.cpuSeconds()) - before };
+}
+const cpuOf = (run: { seconds: number; motoCpuSeconds: number; cpuSeconds?: number }) =>
+  `moto CPU ${run.motoCpuSeconds.toFixed(1)} s${run.cpuSeconds === undefined ? '' : `, its own CPU ${run.cpuSeconds.toFixed(1)} s`}`;
 const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const rows: string[] = [];
 try {
   for (const count of args.trees.split(',').map(Number)) {
-    await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
     const repo = join(root, `repo-${count}`);
     const tree = await makeModel(repo, count);
     await git(repo, 'init', '-q', '-b', 'main');
@@ -143,32 +161,43 @@ try {
     const sha = await git(repo, 'rev-parse', 'HEAD');
     const label = `${tree.files.length} files, ${(tree.bytes / 1e9).toFixed(2)} GB`;
     console.log(`\n## ${label}`);
-    for (const bucket of ['action', 'cli', 'rclone']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-
     const first = join(root, `clone-${count}-a`);
     await git(root, 'clone', '-q', repo, first);
-    const actionFirst = await actionSync(first, 'action', sha, '0'.repeat(40));
-    console.log(`first upload, action: ${actionFirst.seconds.toFixed(2)} s, peak RSS ${actionFirst.peakMB.toFixed(0)} MB, uploaded ${actionFirst.outputs['files-uploaded']} (${actionFirst.outputs['bytes-uploaded']} bytes)`);
     const peers = !args['no-peers'];
-    const skipped = { seconds: Number.NaN, stdout: '' };
-    const cliFirst = peers ? await awsSync(first, 'cli') : skipped;
-    console.log(`first upload, aws s3 sync: ${cliFirst.seconds.toFixed(2)} s`);
-    const rcloneFirst = peers ? await rclone(first, 'rclone') : skipped;
-    console.log(`first upload, rclone copy --checksum: ${rcloneFirst.seconds.toFixed(2)} s`);
+    const skipped = { seconds: Number.NaN, stdout: '', motoCpuSeconds: Number.NaN, cpuSeconds: Number.NaN };
+    const firsts: Array<{ action: Awaited<ReturnType<typeof actionSync>>; cli: { seconds: number }; rclone: { seconds: number } }> = [];
+    for (let repetition = 0; repetition < Number(args.reps); repetition += 1) {
+      // Every repetition starts from empty buckets, the three tools in turn (the machine's noise falls on each).
+      await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      for (const bucket of ['action', 'cli', 'rclone']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const action = await withMotoCpu(() => actionSync(first, 'action', sha, '0'.repeat(40)));
+      console.log(`first upload, action: ${action.seconds.toFixed(2)} s (${cpuOf(action)}), peak RSS ${action.peakMB.toFixed(0)} MB, uploaded ${action.outputs['files-uploaded']} (${action.outputs['bytes-uploaded']} bytes)`);
+      console.log(`  phases: ${Object.entries(phases(action)).map(([phase, seconds]) => `${phase} ${seconds.toFixed(2)}`).join('; ')}`);
+      const cli = peers ? await withMotoCpu(() => awsSync(first, 'cli')) : skipped;
+      console.log(`first upload, aws s3 sync: ${cli.seconds.toFixed(2)} s${peers ? ` (${cpuOf(cli)})` : ''}`);
+      const rcloneRun = peers ? await withMotoCpu(() => rclone(first, 'rclone')) : skipped;
+      console.log(`first upload, rclone copy --checksum: ${rcloneRun.seconds.toFixed(2)} s${peers ? ` (${cpuOf(rcloneRun)})` : ''}`);
+      firsts.push({ action, cli, rclone: rcloneRun });
+    }
+    const actionFirst = { seconds: median(firsts.map((run) => run.action.seconds)), peakMB: Math.max(...firsts.map((run) => run.action.peakMB)) };
+    const cliFirst = { seconds: median(firsts.map((run) => run.cli.seconds)) };
+    const rcloneFirst = { seconds: median(firsts.map((run) => run.rclone.seconds)) };
     console.log(`bucket: ${await verify(s3, 'action', first, tree)}`);
     await rm(first, { recursive: true, force: true });
 
     const fresh = join(root, `clone-${count}-b`);
     await git(root, 'clone', '-q', repo, fresh);
     const resyncs = [];
-    for (let repetition = 0; repetition < 3; repetition += 1) resyncs.push(await actionSync(fresh, 'action', sha, sha));
-    const resync = resyncs.sort((a, b) => a.seconds - b.seconds)[1];
-    const rcloneResync = peers ? await rclone(fresh, 'rclone') : skipped;
+    for (let repetition = 0; repetition < RESYNC_REPS; repetition += 1) resyncs.push(await withMotoCpu(() => actionSync(fresh, 'action', sha, sha)));
+    const resync = resyncs.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)];
+    const rcloneResyncs = [];
+    for (let repetition = 0; repetition < RESYNC_REPS && peers; repetition += 1) rcloneResyncs.push(await withMotoCpu(() => rclone(fresh, 'rclone')));
+    const rcloneResync = peers ? rcloneResyncs.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)] : skipped;
     const wouldResend = peers ? (await awsSync(fresh, 'cli', ['--dryrun'])).stdout.split('\n').filter((line) => line.startsWith('(dryrun) upload')).length : Number.NaN;
-    console.log(`fresh-clone re-sync, action: ${resyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${resync.seconds.toFixed(2)}), peak RSS ${resync.peakMB.toFixed(0)} MB, uploaded ${resync.outputs['files-uploaded']}, unchanged ${resync.outputs['files-unchanged']}`);
+    console.log(`fresh-clone re-sync, action: ${resyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${resync.seconds.toFixed(2)}: ${cpuOf(resync)}), peak RSS ${resync.peakMB.toFixed(0)} MB, uploaded ${resync.outputs['files-uploaded']}, unchanged ${resync.outputs['files-unchanged']}`);
     if (args.show) for (const line of resync.stdout.split('\n')) if (new RegExp(args.show).test(line)) console.log(`    ${line.slice(0, 400)}`);
     console.log(`  phases: ${Object.entries(phases(resync)).map(([phase, seconds]) => `${phase} ${seconds.toFixed(2)}`).join('; ')}`);
-    console.log(`fresh-clone re-sync, rclone copy --checksum: ${rcloneResync.seconds.toFixed(2)} s; aws s3 sync would re-send ${wouldResend} of ${tree.files.length} files`);
+    console.log(`fresh-clone re-sync, rclone copy --checksum: ${rcloneResyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${rcloneResync.seconds.toFixed(2)}: ${cpuOf(rcloneResync)}); aws s3 sync would re-send ${wouldResend} of ${tree.files.length} files`);
     await rm(fresh, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
     rows.push(
@@ -179,9 +208,9 @@ try {
   console.log('\n| tree | first upload: action s | aws s3 sync s | rclone s | action / aws | re-sync: action s | rclone s | action / rclone | aws s3 sync re-sends | action peak RSS MB (first / re-sync) |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
-  console.log(`(median of ${3} action re-syncs; goals: first upload <= 1.0 x aws s3 sync, re-sync <= 0.2 x rclone, peak RSS <= 300 MB)`);
+  console.log(`(first upload: median of ${args.reps}, peak RSS the highest; re-sync: median of ${RESYNC_REPS}; goals: first upload <= 1.0 x aws s3 sync, re-sync <= 0.2 x rclone, peak RSS <= 300 MB)`);
 } finally {
   s3.destroy();
-  await stopMoto();
+  await moto.stop();
   await rm(root, { recursive: true, force: true });
 }

@@ -131,7 +131,7 @@ const root = await mkdtemp(join(tmpdir(), 'bench-sync-'));
 const variants: Array<{ label: string; source: string; bundle: string }> = [{ label: 'action', source: dist, bundle: join(root, 'dist-action') }];
 if (compare) variants.push({ label: 'compare', source: compare, bundle: join(root, 'dist-compare') });
 for (const variant of variants) await cp(variant.source, variant.bundle, { recursive: true });
-const stopMoto = await startMoto(PORT);
+const moto = await startMoto(PORT);
 const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const cases = ['first upload', 'fresh checkout re-sync', 'one same-size edit'] as const;
 type CaseName = (typeof cases)[number];
@@ -226,6 +226,6 @@ try {
   }
 } finally {
   s3.destroy();
-  await stopMoto();
+  await moto.stop();
   await rm(root, { recursive: true, force: true });
 }

@@ -19,7 +19,7 @@ import type { Step, StepContext, StepReport } from '../ground/step.ts';
 import { applyPrefix, applyProblems, type PrefixApplying } from './apply.ts';
 import { checkBaseRemains } from './base.ts';
 import { cleanTrackedBlobs, ignoredByGit } from './changed.ts';
-import { Slots } from './limit.ts';
+import { keepHeapSmall, Slots } from './limit.ts';
 import { listCommonFiles } from './local.ts';
 import { logPlan } from './log.ts';
 import { commonSide, planPrefix, readRemote, removedLocallyPlan, scenarioSide, type PrefixPlanning } from './plan.ts';
@@ -67,6 +67,7 @@ export class ScenarioSyncStep implements Step<SyncPlan, SyncOutcome> {
     if (!folderInfo?.isDirectory()) {
       throw new DeployError(`Model folder ${modelFolder} does not exist.`, 'Set model-folder to the folder that holds scenarios/.');
     }
+    keepHeapSmall();
     const s3 = context.aws.client(S3Client);
     const blobs = this.#useGit ? cleanTrackedBlobs(modelFolder) : Promise.resolve(null);
     const planning: PrefixPlanning = {

@@ -1,7 +1,5 @@
 /** Writes to the bucket: uploads (single-part, or multipart in lent part buffers) and deletes, each retried. */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -144,36 +142,12 @@ export const PART_BUFFERS = 12;
 const partBuffers = new BufferPool(PART_BUFFERS, ACTION_PART_SIZE);
 
 /**
- * A full garbage collection every GC_EVERY uploads. Each request leaves some tens of kilobytes of SDK objects that
- * outlive a young-generation collection; V8 collects those late, so a sync of 10,000 files grew the heap to some
- * 300 MB around a live heap of 28 MB. The figures: bench/README.md.
- */
-const GC_EVERY = 500;
-let uploadsSinceGc = 0;
-const collectGarbage: (() => void) | undefined = (() => {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-})();
-
-function countUpload(): void {
-  uploadsSinceGc += 1;
-  if (uploadsSinceGc < GC_EVERY || !collectGarbage) return;
-  uploadsSinceGc = 0;
-  collectGarbage();
-}
-
-/**
  * Uploads one file; returns the ETag S3 gave it and the MD5 recorded in its metadata.
  * - up to 8 MiB: read once into memory, hashed, and sent in one PutObject with Content-MD5, which S3 checks;
  * - larger: hashed (streaming), then sent in 8 MiB parts, each read into a lent buffer and checked by its CRC32;
  *   the upload completes only if the key still holds what the plan saw.
  */
 export async function uploadFile(request: UploadRequest): Promise<UploadResult> {
-  countUpload();
   let md5: string | undefined;
   try {
     return await sendFile(request, (computed) => (md5 = computed));
