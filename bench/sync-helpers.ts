@@ -6,7 +6,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 
@@ -35,6 +35,15 @@ export function benchEnv(): NodeJS.ProcessEnv {
     if (!key.startsWith('INPUT_') && !key.startsWith('GITHUB_') && !key.startsWith('AWS_')) env[key] = value;
   }
   return Object.assign(env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION });
+}
+
+/** The example model the sync benches copy, and where it is (run from the project root). */
+export const BENCH_MODEL = 'quetzal-example';
+
+/** What every sync bench sets up first: its moto endpoint on `port`, its environment, its git, the example model. */
+export function benchSetup(port: number) {
+  const env = benchEnv();
+  return { endpoint: benchEndpoint(port), env, git: benchGit(env), model: BENCH_MODEL, example: resolve('example', BENCH_MODEL) };
 }
 
 export function pseudoRandom(seed: number, size: number): Buffer {

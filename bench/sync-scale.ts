@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { benchEndpoint, benchEnv, benchGit, median, phases, REGION, runBundledAction, startMoto, timedProcess } from './sync-helpers.ts';
+import { benchSetup, median, phases, REGION, runBundledAction, startMoto, timedProcess } from './sync-helpers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,11 +35,7 @@ const { values: args } = parseArgs({
   },
 });
 const PORT = Number(args.port);
-const endpoint = benchEndpoint(PORT);
-const MODEL = 'quetzal-example';
-const EXAMPLE = resolve('example', MODEL);
-const baseEnv = benchEnv();
-const git = benchGit(baseEnv);
+const { endpoint, env: baseEnv, git, model: MODEL, example: EXAMPLE } = benchSetup(PORT);
 const MB = 1000 * 1000;
 const RESYNC_REPS = 3;
 

@@ -38,7 +38,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { benchEndpoint, benchEnv, benchGit, median, phases, pseudoRandom, REGION, runBundledAction, startMoto, timedProcess, type Timed } from './sync-helpers.ts';
+import { benchSetup, median, phases, pseudoRandom, REGION, runBundledAction, startMoto, timedProcess, type Timed } from './sync-helpers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,12 +59,7 @@ const dist = resolve(args.dist);
 const compare = args.compare ? resolve(args.compare) : undefined;
 const runner = args.runner === 'module' ? 'module' : 'action';
 const PORT = Number(args.port);
-const endpoint = benchEndpoint(PORT);
-const MODEL = 'quetzal-example';
-const EXAMPLE = resolve('example', MODEL);
-
-const baseEnv = benchEnv();
-const git = benchGit(baseEnv);
+const { endpoint, env: baseEnv, git, model: MODEL, example: EXAMPLE } = benchSetup(PORT);
 
 /** The example model with one big scenario, `base`; returns the scenario's files relative to the workspace. */
 async function makeModel(workspace: string): Promise<{ files: string[]; bytes: number }> {
