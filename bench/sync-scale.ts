@@ -9,6 +9,8 @@
  * size, a sample by content.
  * Goals (issue 16): peak RSS <= 300 MB on both trees (and the same within noise at twice the large one:
  * --trees 20000); a re-sync <= 0.2 x rclone on the 10,000-file tree; a first upload no slower than aws s3 sync.
+ * The bench also times the listing alone (ListObjectsV2 pages of the scenario, from this process): the floor of any
+ * tool that decides from a listing, as the action and rclone both do.
  *
  * Run: npx node bench/sync-scale.ts [--trees 400,10000] [--reps 1] [--dist dist] [--port 5256] [--show 'compared in'] [--no-peers]
  *   --reps      first uploads of each tree, each from empty buckets, the tools in turn (the median is reported)
@@ -147,6 +149,13 @@ const cpuOf = (run: { seconds: number; motoCpuSeconds: number; cpuSeconds?: numb
   `moto CPU ${run.motoCpuSeconds.toFixed(1)} s${run.cpuSeconds === undefined ? '' : `, its own CPU ${run.cpuSeconds.toFixed(1)} s`}`;
 const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const rows: string[] = [];
+/** The scenario's keys listed and nothing else, as the action's re-sync lists them (its floor on this endpoint). */
+async function listingAlone(bucket: string) {
+  const start = performance.now();
+  let keys = 0;
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: 'base/', EncodingType: 'url' })) keys += page.KeyCount ?? 0;
+  return { seconds: (performance.now() - start) / 1000, keys };
+}
 try {
   for (const count of args.trees.split(',').map(Number)) {
     const repo = join(root, `repo-${count}`);
@@ -189,20 +198,24 @@ try {
     const rcloneResyncs = [];
     for (let repetition = 0; repetition < RESYNC_REPS && peers; repetition += 1) rcloneResyncs.push(await withMotoCpu(() => rclone(fresh, 'rclone')));
     const rcloneResync = peers ? rcloneResyncs.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)] : skipped;
+    const listings = [];
+    for (let repetition = 0; repetition < RESYNC_REPS; repetition += 1) listings.push(await withMotoCpu(() => listingAlone('action')));
+    const listing = listings.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)];
     const wouldResend = peers ? (await awsSync(fresh, 'cli', ['--dryrun'])).stdout.split('\n').filter((line) => line.startsWith('(dryrun) upload')).length : Number.NaN;
     console.log(`fresh-clone re-sync, action: ${resyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${resync.seconds.toFixed(2)}: ${cpuOf(resync)}), peak RSS ${resync.peakMB.toFixed(0)} MB, uploaded ${resync.outputs['files-uploaded']}, unchanged ${resync.outputs['files-unchanged']}`);
     if (args.show) for (const line of resync.stdout.split('\n')) if (new RegExp(args.show).test(line)) console.log(`    ${line.slice(0, 400)}`);
     console.log(`  phases: ${Object.entries(phases(resync)).map(([phase, seconds]) => `${phase} ${seconds.toFixed(2)}`).join('; ')}`);
     console.log(`fresh-clone re-sync, rclone copy --checksum: ${rcloneResyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${rcloneResync.seconds.toFixed(2)}: ${cpuOf(rcloneResync)}); aws s3 sync would re-send ${wouldResend} of ${tree.files.length} files`);
+    console.log(`the listing alone (${listing.keys} keys): median ${listing.seconds.toFixed(2)} s (${cpuOf(listing)}) = ${(listing.seconds / rcloneResync.seconds).toFixed(2)} x rclone's re-sync, ${(listing.seconds / resync.seconds).toFixed(2)} of the action's`);
     await rm(fresh, { recursive: true, force: true });
     await rm(repo, { recursive: true, force: true });
     rows.push(
       `| ${label} | ${actionFirst.seconds.toFixed(1)} | ${cliFirst.seconds.toFixed(1)} | ${rcloneFirst.seconds.toFixed(1)} | ${(actionFirst.seconds / cliFirst.seconds).toFixed(2)} | ` +
-        `${resync.seconds.toFixed(2)} | ${rcloneResync.seconds.toFixed(2)} | ${(resync.seconds / rcloneResync.seconds).toFixed(2)} | ${wouldResend} | ${actionFirst.peakMB.toFixed(0)} / ${resync.peakMB.toFixed(0)} |`,
+        `${resync.seconds.toFixed(2)} | ${rcloneResync.seconds.toFixed(2)} | ${(resync.seconds / rcloneResync.seconds).toFixed(2)} | ${listing.seconds.toFixed(2)} | ${(listing.seconds / rcloneResync.seconds).toFixed(2)} | ${wouldResend} | ${actionFirst.peakMB.toFixed(0)} / ${resync.peakMB.toFixed(0)} |`,
     );
   }
-  console.log('\n| tree | first upload: action s | aws s3 sync s | rclone s | action / aws | re-sync: action s | rclone s | action / rclone | aws s3 sync re-sends | action peak RSS MB (first / re-sync) |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| tree | first upload: action s | aws s3 sync s | rclone s | action / aws | re-sync: action s | rclone s | action / rclone | listing alone s | listing / rclone | aws s3 sync re-sends | action peak RSS MB (first / re-sync) |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   console.log(`(first upload: median of ${args.reps}, peak RSS the highest; re-sync: median of ${RESYNC_REPS}; goals: first upload <= 1.0 x aws s3 sync, re-sync <= 0.2 x rclone, peak RSS <= 300 MB)`);
 } finally {

@@ -7,8 +7,7 @@
  * and this action 8 MiB. The part size is inferred from N and the object size.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 
 export const MiB = 1024 * 1024;
 /** Part size of this action's multipart uploads: the same as the AWS CLI, so both are recognised. */
@@ -90,7 +89,16 @@ export class ContentHasher {
 export async function hashFile(path: string, partSizes: readonly number[] = [], knownSize?: number): Promise<FileHashes> {
   if (knownSize !== undefined && knownSize <= MiB) return hashBuffer(await readFile(path), partSizes); // small: one read
   const hasher = new ContentHasher(partSizes);
-  for await (const chunk of createReadStream(path, { highWaterMark: MiB })) hasher.update(chunk as Buffer);
+  // One buffer read into again and again: a stream would leave a new 1 MiB buffer behind for every MiB read.
+  const buffer = Buffer.allocUnsafe(MiB);
+  const file = await open(path, 'r');
+  try {
+    for (let read = (await file.read(buffer, 0, MiB)).bytesRead; read > 0; read = (await file.read(buffer, 0, MiB)).bytesRead) {
+      hasher.update(buffer.subarray(0, read));
+    }
+  } finally {
+    await file.close();
+  }
   return hasher.digest();
 }
 
