@@ -6,7 +6,7 @@
  */
 import { lstatSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { hasControlCharacter } from './printable.ts';
 
 export interface TreeFile {
@@ -54,28 +54,39 @@ export function pathKind(path: string): 'file' | 'directory' | 'link' | 'other' 
 /** Every regular file under `folder`, sorted by relative path, and every entry refused; a missing folder is empty. */
 export async function listTree(folder: string): Promise<Tree> {
   const tree: Tree = { files: [], refused: [] };
+  tree.refused = await walkTree(folder, (rel, path) => tree.files.push({ rel, path, size: lstatSync(path).size }));
+  tree.files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return tree;
+}
+
+/** Every entry under `folder` the sync would refuse, sorted; the files themselves are not looked at (validate's check). */
+export function refusedUnder(folder: string): Promise<RefusedEntry[]> {
+  return walkTree(folder, () => {});
+}
+
+/**
+ * Walks `folder` without following a link, calling `onFile` with each regular file's relative path (`/`
+ * separators) and absolute path; returns the entries refused, sorted by path.
+ */
+async function walkTree(folder: string, onFile: (rel: string, path: string) => void): Promise<RefusedEntry[]> {
+  const refused: RefusedEntry[] = [];
   const rootKind = pathKind(folder);
-  if (rootKind === undefined) return tree;
-  if (rootKind !== 'directory') {
-    tree.refused.push({ path: folder, problem: rootKind === 'link' ? LINK_PROBLEM : 'is not a folder' });
-    return tree;
-  }
-  const folders = [folder];
+  if (rootKind === undefined) return refused;
+  if (rootKind !== 'directory') return [{ path: folder, problem: rootKind === 'link' ? LINK_PROBLEM : 'is not a folder' }];
+  const folders = [{ path: folder, rel: '' }];
   for (let current = folders.pop(); current !== undefined; current = folders.pop()) {
-    const entries = await readdir(current, { withFileTypes: true });
-    for (const entry of entries) {
-      const path = join(current, entry.name);
-      const kind = kindOf(entry);
+    for (const entry of await readdir(current.path, { withFileTypes: true })) {
       if (entry.name === '.git') continue;
+      const path = join(current.path, entry.name);
+      const rel = current.rel + entry.name;
+      const kind = kindOf(entry);
       const problem = entryProblem(entry.name, kind);
-      if (problem) tree.refused.push({ path, problem });
-      else if (kind === 'directory') folders.push(path);
-      else tree.files.push({ rel: relative(folder, path).split(sep).join('/'), path, size: lstatSync(path).size });
+      if (problem) refused.push({ path, problem });
+      else if (kind === 'directory') folders.push({ path, rel: `${rel}/` });
+      else onFile(rel, path);
     }
   }
-  tree.files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  tree.refused.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return tree;
+  return refused.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** Model-wide files, synced to `_common/` with the docs folder. */

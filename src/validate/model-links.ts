@@ -5,13 +5,13 @@
  */
 import { join } from 'node:path';
 import type { Finding } from '../ground/findings.ts';
-import { listModelWide, listScenarioFolders, listTree } from '../ground/model-files.ts';
+import { listModelWide, listScenarioFolders, refusedUnder } from '../ground/model-files.ts';
 
 export async function checkModelLinks(modelFolder: string, docsFolder: string): Promise<Finding[]> {
   const scenarios = join(modelFolder, 'scenarios');
   const [modelWide, folders] = await Promise.all([listModelWide(modelFolder, docsFolder), listScenarioFolders(scenarios)]);
-  const trees = await Promise.all(folders.names.map((name) => listTree(join(scenarios, name))));
-  const refused = [...modelWide.refused, ...folders.refused, ...trees.flatMap((tree) => tree.refused)];
+  const underScenarios = await Promise.all(folders.names.map((name) => refusedUnder(join(scenarios, name))));
+  const refused = [...modelWide.refused, ...folders.refused, ...underScenarios.flat()];
   return refused.map((entry) => ({
     severity: 'error',
     rule: 'model/unsafe-entry',
