@@ -149,6 +149,8 @@ const cpuOf = (run: { seconds: number; motoCpuSeconds: number; cpuSeconds?: numb
   `moto CPU ${run.motoCpuSeconds.toFixed(1)} s${run.cpuSeconds === undefined ? '' : `, its own CPU ${run.cpuSeconds.toFixed(1)} s`}`;
 const s3 = new S3Client({ endpoint, forcePathStyle: true, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 const rows: string[] = [];
+/** The run of median time among repeated runs of a case (its other figures come along with it). */
+const middleRun = <T extends { seconds: number }>(runs: T[]): T => [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
 /** The scenario's keys listed and nothing else, as the action's re-sync lists them (its floor on this endpoint). */
 async function listingAlone(bucket: string) {
   const start = performance.now();
@@ -194,13 +196,13 @@ try {
     await git(root, 'clone', '-q', repo, fresh);
     const resyncs = [];
     for (let repetition = 0; repetition < RESYNC_REPS; repetition += 1) resyncs.push(await withMotoCpu(() => actionSync(fresh, 'action', sha, sha)));
-    const resync = resyncs.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)];
+    const resync = middleRun(resyncs);
     const rcloneResyncs = [];
     for (let repetition = 0; repetition < RESYNC_REPS && peers; repetition += 1) rcloneResyncs.push(await withMotoCpu(() => rclone(fresh, 'rclone')));
-    const rcloneResync = peers ? rcloneResyncs.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)] : skipped;
+    const rcloneResync = peers ? middleRun(rcloneResyncs) : skipped;
     const listings = [];
     for (let repetition = 0; repetition < RESYNC_REPS; repetition += 1) listings.push(await withMotoCpu(() => listingAlone('action')));
-    const listing = listings.sort((a, b) => a.seconds - b.seconds)[Math.floor(RESYNC_REPS / 2)];
+    const listing = middleRun(listings);
     const wouldResend = peers ? (await awsSync(fresh, 'cli', ['--dryrun'])).stdout.split('\n').filter((line) => line.startsWith('(dryrun) upload')).length : Number.NaN;
     console.log(`fresh-clone re-sync, action: ${resyncs.map((r) => r.seconds.toFixed(2)).join(', ')} s (median ${resync.seconds.toFixed(2)}: ${cpuOf(resync)}), peak RSS ${resync.peakMB.toFixed(0)} MB, uploaded ${resync.outputs['files-uploaded']}, unchanged ${resync.outputs['files-unchanged']}`);
     if (args.show) for (const line of resync.stdout.split('\n')) if (new RegExp(args.show).test(line)) console.log(`    ${line.slice(0, 400)}`);

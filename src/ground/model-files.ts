@@ -53,10 +53,9 @@ export function pathKind(path: string): 'file' | 'directory' | 'link' | 'other' 
 
 /** Every regular file under `folder`, sorted by relative path, and every entry refused; a missing folder is empty. */
 export async function listTree(folder: string): Promise<Tree> {
-  const tree: Tree = { files: [], refused: [] };
-  tree.refused = await walkTree(folder, (rel, path) => tree.files.push({ rel, path, size: lstatSync(path).size }));
-  tree.files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return tree;
+  const files: TreeFile[] = [];
+  const refused = await walkTree(folder, (rel, path) => files.push({ rel, path, size: lstatSync(path).size }));
+  return { files: files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)), refused };
 }
 
 /** Every entry under `folder` the sync would refuse, sorted; the files themselves are not looked at (validate's check). */
@@ -69,10 +68,10 @@ export function refusedUnder(folder: string): Promise<RefusedEntry[]> {
  * separators) and absolute path; returns the entries refused, sorted by path.
  */
 async function walkTree(folder: string, onFile: (rel: string, path: string) => void): Promise<RefusedEntry[]> {
-  const refused: RefusedEntry[] = [];
   const rootKind = pathKind(folder);
-  if (rootKind === undefined) return refused;
+  if (rootKind === undefined) return [];
   if (rootKind !== 'directory') return [{ path: folder, problem: rootKind === 'link' ? LINK_PROBLEM : 'is not a folder' }];
+  const refused: RefusedEntry[] = [];
   const folders = [{ path: folder, rel: '' }];
   for (let current = folders.pop(); current !== undefined; current = folders.pop()) {
     for (const entry of await readdir(current.path, { withFileTypes: true })) {

@@ -93,8 +93,10 @@ export async function hashFile(path: string, partSizes: readonly number[] = [], 
   const buffer = Buffer.allocUnsafe(MiB);
   const file = await open(path, 'r');
   try {
-    for (let read = (await file.read(buffer, 0, MiB)).bytesRead; read > 0; read = (await file.read(buffer, 0, MiB)).bytesRead) {
-      hasher.update(buffer.subarray(0, read));
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, MiB);
+      if (bytesRead === 0) break;
+      hasher.update(buffer.subarray(0, bytesRead));
     }
   } finally {
     await file.close();
